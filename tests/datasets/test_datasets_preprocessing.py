@@ -1,0 +1,71 @@
+"""Tests of `dequantize` and `binarize`."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfp_rbm.datasets import binarize
+from tfp_rbm.datasets import dequantize
+
+ALL_PIXELS = np.arange(256, dtype=np.uint8)
+
+
+@pytest.mark.parametrize('dtype', [tf.float32, tf.float64])
+def test_dequantize_puts_pixel_k_in_its_bin(dtype):
+  pixels = np.tile(ALL_PIXELS, 40)
+  x = dequantize(pixels, seed=[3, 4], dtype=dtype).numpy()
+  assert x.dtype == dtype.as_numpy_dtype
+  assert x.min() >= 0. and x.max() < 1.
+  np.testing.assert_array_equal(np.floor(x * 256.), pixels)
+  # The noise fills each bin rather than sitting at one point.
+  assert np.ptp(x * 256. - pixels) > 0.9
+
+
+def test_dequantize_float32_never_reaches_one():
+  # About 2^-17 of the draws round (255 + u) / 256 up to 1 in float32.
+  pixels = np.full([1_000_000], 255, np.uint8)
+  assert dequantize(pixels, seed=[0, 7]).numpy().max() < 1.
+
+
+def test_dequantize_is_a_function_of_the_seed():
+  images = np.random.default_rng(0).integers(0, 256, [4, 8, 8, 1], np.uint8)
+  first = dequantize(images, seed=[1, 2])
+  np.testing.assert_array_equal(first, dequantize(images, seed=[1, 2]))
+  compiled = tf.function(dequantize)(tf.constant(images), tf.constant([1, 2]))
+  np.testing.assert_array_equal(first, compiled)
+  assert not np.array_equal(first, dequantize(images, seed=[1, 3]))
+
+
+@pytest.mark.parametrize('function', [dequantize, binarize])
+def test_non_uint8_images_are_rejected(function):
+  with pytest.raises(TypeError, match='`images` must be uint8'):
+    function(np.zeros([2, 2], np.float32), seed=[0, 0])
+
+
+def test_dequantize_rejects_integer_dtype():
+  with pytest.raises(TypeError, match='`dtype` must be float32 or float64'):
+    dequantize(ALL_PIXELS, seed=[0, 0], dtype=tf.int32)
+
+
+def test_stochastic_binarize_draws_bernoulli_of_intensity():
+  pixels = np.repeat(np.array([0, 51, 128, 255], np.uint8), 20_000)
+  bits = binarize(pixels, seed=[5, 6]).numpy().reshape(4, -1)
+  assert set(np.unique(bits)) <= {0., 1.}
+  np.testing.assert_allclose(bits.mean(axis=1), [0., 0.2, 128 / 255, 1.],
+                             atol=0.015)
+  np.testing.assert_array_equal(bits.ravel(),
+                                binarize(pixels, seed=[5, 6]).numpy())
+
+
+def test_threshold_binarize_is_deterministic():
+  bits = binarize(ALL_PIXELS, dtype=tf.int32).numpy()
+  np.testing.assert_array_equal(bits, (ALL_PIXELS > 127).astype(np.int32))
+  high = binarize(ALL_PIXELS, threshold=0.9).numpy()
+  assert high.sum() == np.sum(ALL_PIXELS / 255. > 0.9)
+
+
+def test_binarize_argument_errors_are_named():
+  with pytest.raises(ValueError, match='either `seed`.*or `threshold`'):
+    binarize(ALL_PIXELS, seed=[0, 0], threshold=0.5)
+  with pytest.raises(ValueError, match='`threshold` must lie in'):
+    binarize(ALL_PIXELS, threshold=128)

@@ -1,0 +1,98 @@
+"""Generic checks that every registered distribution must pass (see registry.py)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import registry
+
+registry.load_all_cases()
+CASES = sorted(registry.DISTRIBUTIONS)
+DTYPES = [tf.float32, tf.float64]
+SEED = (7, 11)
+
+
+def _case(name):
+  return registry.DISTRIBUTIONS[name]
+
+
+def _variables(dist):
+  return dist.trainable_variables
+
+
+@pytest.mark.parametrize('name', CASES)
+@pytest.mark.parametrize('dtype', DTYPES)
+def test_shapes_and_dtype(name, dtype):
+  dist = _case(name).make(dtype)
+  batch = dist.batch_shape.as_list()
+  event = dist.event_shape.as_list()
+  x = dist.sample([2, 3], seed=SEED)
+  assert x.shape.as_list() == [2, 3] + batch + event
+  assert x.dtype == dtype
+  lp = dist.log_prob(x)
+  assert lp.shape.as_list() == [2, 3] + batch
+  assert lp.dtype == dtype
+  assert dist.batch_shape_tensor().numpy().tolist() == batch
+  assert dist.event_shape_tensor().numpy().tolist() == event
+  assert np.all(np.isfinite(x.numpy())) and np.all(np.isfinite(lp.numpy()))
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_batch_slicing_matches_log_prob(name):
+  dist = _case(name).make(tf.float64)
+  x = dist.sample(4, seed=SEED)
+  full = dist.log_prob(x).numpy()
+  for k in range(dist.batch_shape[0]):
+    np.testing.assert_allclose(dist[k].log_prob(x[:, k]).numpy(), full[:, k], rtol=1e-10)
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_stateless_seeds(name):
+  dist = _case(name).make(tf.float64)
+  a = dist.sample(5, seed=SEED).numpy()
+  b = dist.sample(5, seed=SEED).numpy()
+  c = dist.sample(5, seed=(SEED[0], SEED[1] + 1)).numpy()
+  np.testing.assert_array_equal(a, b)
+  assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize('name', CASES)
+@pytest.mark.parametrize('dtype', DTYPES)
+def test_every_variable_gets_a_gradient(name, dtype):
+  dist = _case(name).make(dtype)
+  variables = _variables(dist)
+  assert variables, f'{name} case must hold its parameters in tf.Variables'
+  x = tf.stop_gradient(dist.sample(8, seed=SEED))
+  with tf.GradientTape() as tape:
+    loss = -tf.reduce_sum(dist.log_prob(x))
+  grads = tape.gradient(loss, variables)
+  for v, g in zip(variables, grads):
+    assert g is not None, f'{v.name} receives no gradient'
+    assert np.all(np.isfinite(g.numpy())), f'{v.name} has a non-finite gradient'
+  if _case(name).reparameterized:
+    with tf.GradientTape() as tape:
+      total = tf.reduce_sum(dist.sample(8, seed=SEED))
+    assert all(g is not None for g in tape.gradient(total, variables))
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_eager_graph_and_xla_agree(name):
+  dist = _case(name).make(tf.float32)
+  x = dist.sample(6, seed=SEED)
+  eager = dist.log_prob(x)
+  graph = tf.function(lambda d, v: d.log_prob(v))(dist, x)
+  xla = tf.function(lambda d, v: d.log_prob(v), jit_compile=True)(dist, x)
+  np.testing.assert_allclose(graph.numpy(), eager.numpy(), rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(xla.numpy(), eager.numpy(), rtol=1e-5, atol=1e-5)
+  xla_samples = tf.function(lambda d: d.sample(3, seed=SEED), jit_compile=True)(dist)
+  assert xla_samples.shape.as_list() == [3] + x.shape.as_list()[1:]
+  assert np.all(np.isfinite(xla_samples.numpy()))
+
+
+@pytest.mark.parametrize('name', [n for n in CASES if _case(n).log_prob_exact is not None])
+def test_log_prob_matches_brute_force(name):
+  case = _case(name)
+  dist = case.make(tf.float64)
+  x = dist.sample(5, seed=SEED)
+  np.testing.assert_allclose(dist.log_prob(x).numpy(), case.log_prob_exact(dist, x.numpy()),
+                             atol=1e-5, rtol=0)

@@ -1,0 +1,11 @@
+"""Energy-based base distributions: `tfd.Distribution` subclasses."""
+
+from tfp_rbm.distributions.bernoulli_rbm import BernoulliRBM
+from tfp_rbm.distributions.gaussian_bernoulli_rbm import GaussianBernoulliRBM
+from tfp_rbm.distributions.restricted_boltzmann_machine import RestrictedBoltzmannMachine
+
+__all__ = [
+    'BernoulliRBM',
+    'GaussianBernoulliRBM',
+    'RestrictedBoltzmannMachine',
+]

@@ -1,0 +1,156 @@
+"""Math shared by the Boltzmann-machine distributions.
+
+Pure functions over tensors: the stable `log(2 cosh a)`, the binary states of
+a layer in lexicographic order, a chunked `logsumexp` over all `2^n` states
+that runs in bounded memory, and the dense products between layers that
+broadcast batches of machines. For machines over spins `s in {-1, +1}^n`:
+the same enumeration over spin states, independent spin draws, the
+distribution of independent spins, and the spectral norm that bounds the
+coupling of a Gaussian-smoothed machine.
+"""
+
+import numpy as np
+import tensorflow as tf
+from tensorflow_probability.python.distributions import finite_discrete
+from tensorflow_probability.python.distributions import independent
+from tensorflow_probability.python.internal import prefer_static as ps
+from tensorflow_probability.python.internal import samplers
+
+__all__ = [
+    'MAX_ENUMERATION_BITS',
+    'binary_states',
+    'hidden_to_visible',
+    'independent_spins',
+    'log_cosh2',
+    'logsumexp_over_binary_states',
+    'logsumexp_over_spin_states',
+    'sample_spins',
+    'spectral_norm',
+    'visible_to_hidden',
+]
+
+# 2^24 states of a 784-unit layer take minutes: beyond this, estimate log Z.
+MAX_ENUMERATION_BITS = 24
+_DEFAULT_CHUNK_BITS = 12
+
+
+def log_cosh2(a):
+  """`log(2 cosh a) = |a| + softplus(-2|a|)`, finite for any real `a`."""
+  abs_a = tf.abs(a)
+  return abs_a + tf.math.softplus(-2. * abs_a)
+
+
+def binary_states(indices, num_bits, dtype):
+  """The `{0,1}^num_bits` states with the given integer indices.
+
+  Args:
+    indices: int64 tensor of shape `[k]`, values in `[0, 2^num_bits)`.
+    num_bits: Python int.
+    dtype: dtype of the result.
+
+  Returns:
+    Tensor of shape `[k, num_bits]`; bit `j` of state `i` is `(i >> j) & 1`.
+  """
+  shifts = tf.range(num_bits, dtype=tf.int64)
+  bits = tf.bitwise.bitwise_and(
+      tf.bitwise.right_shift(indices[:, tf.newaxis], shifts), tf.constant(1, tf.int64))
+  return tf.cast(bits, dtype)
+
+
+def logsumexp_over_binary_states(log_weight_fn, num_bits, dtype,
+                                 chunk_bits=_DEFAULT_CHUNK_BITS):
+  """`logsumexp` of `log_weight_fn(state)` over all states in `{0,1}^num_bits`.
+
+  The states are visited in chunks of `2^chunk_bits`, so memory is bounded by
+  one chunk whatever `num_bits` is; the loop is a `tf.while_loop` and
+  compiles under XLA.
+
+  Args:
+    log_weight_fn: maps states of shape `[k, num_bits]` to log-weights of
+      shape `batch_shape + [k]`.
+    num_bits: Python int, at most `MAX_ENUMERATION_BITS`.
+    dtype: floating dtype of the states.
+    chunk_bits: Python int, log2 of the chunk size.
+
+  Returns:
+    Tensor of shape `batch_shape`.
+  """
+  chunk_bits = min(chunk_bits, num_bits)
+  num_chunks = 2 ** (num_bits - chunk_bits)
+  chunk_size = 2 ** chunk_bits
+
+  def chunk_logsumexp(chunk):
+    indices = tf.range(chunk_size, dtype=tf.int64) + tf.cast(chunk, tf.int64) * chunk_size
+    return tf.reduce_logsumexp(
+        log_weight_fn(binary_states(indices, num_bits, dtype)), axis=-1)
+
+  if num_chunks == 1:
+    return chunk_logsumexp(0)
+  per_chunk = tf.map_fn(
+      chunk_logsumexp, tf.range(num_chunks, dtype=tf.int64),
+      fn_output_signature=dtype, parallel_iterations=1)
+  return tf.reduce_logsumexp(per_chunk, axis=0)
+
+
+def visible_to_hidden(visible, weights):
+  """`(W^T v)_j = sum_i v_i W_ij`, broadcasting sample and batch dimensions."""
+  if weights.shape.rank == 2:
+    # A single machine: one dense matmul over all leading dimensions.
+    flat = tf.reshape(visible, [-1, tf.shape(visible)[-1]])
+    product = tf.matmul(flat, weights)
+    return tf.reshape(product, tf.concat([tf.shape(visible)[:-1], tf.shape(weights)[-1:]], 0))
+  return tf.einsum('...i,...ij->...j', visible, weights)
+
+
+def hidden_to_visible(hidden, weights):
+  """`(W h)_i = sum_j W_ij h_j`, broadcasting sample and batch dimensions."""
+  if weights.shape.rank == 2:
+    flat = tf.reshape(hidden, [-1, tf.shape(hidden)[-1]])
+    product = tf.matmul(flat, weights, transpose_b=True)
+    return tf.reshape(product, tf.concat([tf.shape(hidden)[:-1], tf.shape(weights)[-2:-1]], 0))
+  return tf.einsum('...j,...ij->...i', hidden, weights)
+
+
+def log_two(dtype):
+  return tf.constant(np.log(2.), dtype)
+
+
+def logsumexp_over_spin_states(log_weight_fn, num_bits, dtype,
+                               chunk_bits=_DEFAULT_CHUNK_BITS):
+  """`logsumexp` of `log_weight_fn(s)` over all spins `s in {-1,+1}^num_bits`.
+
+  `logsumexp_over_binary_states` with each state mapped by `s = 2 b - 1`:
+  chunked, bounded memory, compiles under XLA.
+  """
+  return logsumexp_over_binary_states(
+      lambda bits: log_weight_fn(2. * bits - 1.), num_bits, dtype, chunk_bits)
+
+
+def sample_spins(local_field, seed):
+  """Independent spins with `p(s_i = +1) = sigmoid(2 x_i)`, `x` the local field.
+
+  That is `p(s_i) = exp(x_i s_i) / (2 cosh x_i)`; stateless in `seed`.
+  """
+  u = samplers.uniform(ps.shape(local_field), dtype=local_field.dtype, seed=seed)
+  return 2. * tf.cast(u < tf.sigmoid(2. * local_field), local_field.dtype) - 1.
+
+
+def independent_spins(local_field):
+  """`p(s) = prod_i exp(x_i s_i) / (2 cosh x_i)` over `{-1,+1}^n` as a distribution.
+
+  A TFP distribution with event shape `[n]` whose samples and `log_prob`
+  arguments are the spins themselves (values -1. and +1.).
+  """
+  outcomes = tf.constant([-1., 1.], dtype=local_field.dtype)
+  return independent.Independent(
+      finite_discrete.FiniteDiscrete(
+          outcomes, logits=tf.stack([-local_field, local_field], axis=-1)),
+      reinterpreted_batch_ndims=1)
+
+
+def spectral_norm(matrix):
+  """Largest singular value `||M||_2` of each matrix of a batch, by exact SVD.
+
+  Differentiable: its gradient is `u v^T` for the top singular pair.
+  """
+  return tf.linalg.svd(matrix, compute_uv=False)[..., 0]

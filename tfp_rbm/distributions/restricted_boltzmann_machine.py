@@ -1,0 +1,333 @@
+"""What every restricted Boltzmann machine over its visible units shares.
+
+`RestrictedBoltzmannMachine` is the abstract parent of `BernoulliRBM` and
+`GaussianBernoulliRBM`: weights `W` (`[..., D, H]`), visible bias `b`, hidden
+bias `c`, an optional supplied `log_normalizer`, block-Gibbs sampling, the
+normalized `log_prob`, the persistent-chain interface used by
+`tfp_rbm.training`, and the annealing path used by `tfp_rbm.evaluation`.
+Subclasses supply the free energy, the two conditionals and the exact log Z.
+"""
+
+import tensorflow as tf
+from tensorflow_probability.python.distributions import distribution
+from tensorflow_probability.python.internal import assert_util
+from tensorflow_probability.python.internal import parameter_properties
+from tensorflow_probability.python.internal import prefer_static as ps
+from tensorflow_probability.python.internal import reparameterization
+from tensorflow_probability.python.internal import samplers
+from tensorflow_probability.python.internal import tensor_util
+
+from tfp_rbm.distributions import boltzmann_math
+
+__all__ = ['RestrictedBoltzmannMachine', 'rbm_parameter_properties']
+
+DEFAULT_GIBBS_STEPS = 1000
+
+
+class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
+  """Abstract RBM: a distribution over visible units with hidden units summed out.
+
+  The joint is `p(v, h) = exp(-E(v, h)) / Z`; the distribution is the marginal
+  `p(v) = exp(-F(v)) / Z` with `F` the free energy. `log_prob` is normalized:
+  it uses the supplied `log_normalizer` or, when the hidden layer (or, for a
+  binary RBM, the smaller layer) has at most `max_enumeration_bits` units,
+  the exact log Z by chunked enumeration; otherwise it raises, never returning
+  a silently unnormalized value. `unnormalized_log_prob` is `-F(v)`.
+  """
+
+  def __init__(self, weights, visible_bias, hidden_bias, log_normalizer,
+               max_enumeration_bits, extra_parameters, validate_args,
+               allow_nan_stats, parameters, name):
+    """Converts the parameters (variables stay variables) to one dtype.
+
+    `extra_parameters` maps a subclass's further parameter names to values;
+    each is stored as `self._<name>`.
+    """
+    with tf.name_scope(name) as name:
+      dtype = _common_float_dtype(
+          dict(weights=weights, visible_bias=visible_bias,
+               hidden_bias=hidden_bias, log_normalizer=log_normalizer,
+               **extra_parameters))
+      self._weights = tensor_util.convert_nonref_to_tensor(
+          weights, dtype=dtype, name='weights')
+      self._visible_bias = tensor_util.convert_nonref_to_tensor(
+          visible_bias, dtype=dtype, name='visible_bias')
+      self._hidden_bias = tensor_util.convert_nonref_to_tensor(
+          hidden_bias, dtype=dtype, name='hidden_bias')
+      self._log_normalizer = tensor_util.convert_nonref_to_tensor(
+          log_normalizer, dtype=dtype, name='log_normalizer')
+      for arg, value in extra_parameters.items():
+        setattr(self, '_' + arg, tensor_util.convert_nonref_to_tensor(
+            value, dtype=dtype, name=arg))
+      self._max_enumeration_bits = max_enumeration_bits
+      self._check_static_shapes()
+      super().__init__(
+          dtype=dtype,
+          reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
+          validate_args=validate_args,
+          allow_nan_stats=allow_nan_stats,
+          parameters=parameters,
+          name=name)
+
+  # -- Parameters --------------------------------------------------------
+
+  @property
+  def weights(self):
+    """Interaction weights `W`, shape `batch_shape + [num_visible, num_hidden]`."""
+    return self._weights
+
+  @property
+  def visible_bias(self):
+    return self._visible_bias
+
+  @property
+  def hidden_bias(self):
+    return self._hidden_bias
+
+  @property
+  def log_normalizer(self):
+    """The supplied log Z (e.g. an AIS estimate), or None."""
+    return self._log_normalizer
+
+  @property
+  def max_enumeration_bits(self):
+    return self._max_enumeration_bits
+
+  @property
+  def num_visible(self):
+    return tf.compat.dimension_value(self._weights.shape[-2])
+
+  @property
+  def num_hidden(self):
+    return tf.compat.dimension_value(self._weights.shape[-1])
+
+  def with_log_normalizer(self, log_normalizer):
+    """A copy whose `log_prob` is normalized by the given log Z estimate."""
+    return self.copy(log_normalizer=log_normalizer)
+
+  # -- Shapes and validation ---------------------------------------------
+
+  def _check_static_shapes(self):
+    w_shape = self._weights.shape
+    if w_shape.rank is not None and w_shape.rank < 2:
+      raise ValueError(
+          'Argument `weights` must have shape [..., num_visible, num_hidden]; '
+          f'got shape {w_shape}.')
+    for arg, tensor, axis in (('visible_bias', self._visible_bias, -2),
+                              ('hidden_bias', self._hidden_bias, -1)):
+      size = tensor.shape[-1] if tensor.shape.rank else None
+      expected = w_shape[axis] if w_shape.rank else None
+      if tensor.shape.rank == 0:
+        raise ValueError(f'Argument `{arg}` must be at least a vector; got a scalar.')
+      if size is not None and expected is not None and size != expected:
+        raise ValueError(
+            f'Argument `{arg}` has {size} units but `weights` has shape '
+            f'{w_shape}: expected {expected}.')
+
+  def _event_shape(self):
+    return tf.TensorShape([self.num_visible])
+
+  def _event_shape_tensor(self):
+    return ps.shape(self._weights)[-2:-1]
+
+  def _parameter_control_dependencies(self, is_init):
+    if not self.validate_args:
+      return []
+    assertions = []
+    for arg, tensor in self._named_parameters():
+      if tensor is None or is_init == tensor_util.is_ref(tensor):
+        continue
+      assertions.append(assert_util.assert_equal(
+          tf.reduce_all(tf.math.is_finite(tensor)), True,
+          message=f'Argument `{arg}` must be finite (found NaN or Inf).'))
+    return assertions
+
+  def _named_parameters(self):
+    return [('weights', self._weights), ('visible_bias', self._visible_bias),
+            ('hidden_bias', self._hidden_bias),
+            ('log_normalizer', self._log_normalizer)]
+
+  def _sample_control_dependencies(self, x):
+    if not self.validate_args:
+      return []
+    return [assert_util.assert_equal(
+        tf.reduce_all(tf.math.is_finite(x)), True,
+        message='Argument `value` must be finite (found NaN or Inf).')]
+
+  # -- Energies and conditionals (subclasses) ----------------------------
+
+  def free_energy(self, value, name='free_energy'):
+    """`F(v) = -log sum_h exp(-E(v, h))`, shape `sample_shape + batch_shape`."""
+    with self._name_and_control_scope(name):
+      value = tf.convert_to_tensor(value, dtype=self.dtype, name='value')
+      with tf.control_dependencies(self._sample_control_dependencies(value)):
+        return self._free_energy(value)
+
+  def hidden_logits(self, visible):
+    """Logits of `p(h_j = 1 | v)`."""
+    raise NotImplementedError
+
+  def hidden_probs(self, visible, name='hidden_probs'):
+    """`p(h_j = 1 | v)` for every hidden unit, shape `[..., num_hidden]`."""
+    with self._name_and_control_scope(name):
+      visible = tf.convert_to_tensor(visible, dtype=self.dtype, name='visible')
+      return tf.sigmoid(self.hidden_logits(visible))
+
+  def visible_distribution(self, hidden):
+    """`p(v | h)` as a TFP distribution with event shape `[num_visible]`."""
+    raise NotImplementedError
+
+  # -- Normalization ------------------------------------------------------
+
+  def exact_log_normalizer(self, chunk_bits=12, name='exact_log_normalizer'):
+    """log Z by enumerating the smaller binary layer in chunks of `2^chunk_bits`."""
+    with self._name_and_control_scope(name):
+      bits = self._enumerated_layer_size()
+      if bits > self._max_enumeration_bits:
+        raise ValueError(
+            f'Exact log Z of {type(self).__name__} enumerates 2^{bits} states, more '
+            f'than `max_enumeration_bits`={self._max_enumeration_bits} allows. '
+            'Estimate it instead, e.g. `tfp_rbm.evaluation.log_normalizer(dist, '
+            "method='ais')`, and pass it as `log_normalizer` or through "
+            '`dist.with_log_normalizer(estimate)`.')
+      return self._exact_log_normalizer(chunk_bits)
+
+  def normalizer(self, name='normalizer'):
+    """The log Z that `log_prob` uses: the supplied one, else the exact one."""
+    with self._name_and_control_scope(name):
+      if self._log_normalizer is not None:
+        return tf.convert_to_tensor(self._log_normalizer)
+      if self._enumerated_layer_size() > self._max_enumeration_bits:
+        raise ValueError(
+            f'`log_prob` of this {type(self).__name__} needs log Z, but no '
+            '`log_normalizer` was supplied and exact enumeration of '
+            f'2^{self._enumerated_layer_size()} states exceeds '
+            f'`max_enumeration_bits`={self._max_enumeration_bits}. Estimate it, '
+            "e.g. `tfp_rbm.evaluation.log_normalizer(dist, method='ais')`, and use "
+            '`dist.with_log_normalizer(estimate)`; or call `unnormalized_log_prob`.')
+      return self._exact_log_normalizer(chunk_bits=12)
+
+  def _enumerated_layer_size(self):
+    return self.num_hidden
+
+  def _unnormalized_log_prob(self, value):
+    return -self._free_energy(value)
+
+  def _log_prob(self, value):
+    return -self._free_energy(value) - self.normalizer()
+
+  # -- Block Gibbs --------------------------------------------------------
+
+  def sample_hidden(self, visible, seed):
+    """Draws `h ~ p(h | v)` with a stateless seed."""
+    logits = self.hidden_logits(visible)
+    u = samplers.uniform(ps.shape(logits), dtype=self.dtype, seed=seed)
+    return tf.cast(u < tf.sigmoid(logits), self.dtype)
+
+  def sample_visible(self, hidden, seed):
+    """Draws `v ~ p(v | h)` with a stateless seed."""
+    raise NotImplementedError
+
+  def gibbs_step(self, visible, seed):
+    """One block-Gibbs sweep `v -> h ~ p(h|v) -> v' ~ p(v|h)`.
+
+    The sweep leaves `p(v)` invariant and is reversible with respect to it.
+    """
+    hidden_seed, visible_seed = samplers.split_seed(seed, salt='gibbs_step')
+    return self.sample_visible(self.sample_hidden(visible, hidden_seed), visible_seed)
+
+  def initial_chain_state(self, num_chains, seed):
+    """Noise to start chains from: `num_chains + batch_shape + [num_visible]`."""
+    raise NotImplementedError
+
+  def _sample_n(self, n, seed=None, num_steps=DEFAULT_GIBBS_STEPS, initial_state=None):
+    """`num_steps` block-Gibbs sweeps from noise or from `initial_state`."""
+    init_seed, chain_seed = samplers.split_seed(seed, salt=type(self).__name__)
+    if initial_state is None:
+      state = self.initial_chain_state(n, init_seed)
+    else:
+      state = tf.convert_to_tensor(initial_state, dtype=self.dtype, name='initial_state')
+      expected = ps.concat([[n], self.batch_shape_tensor(), self.event_shape_tensor()], 0)
+      state = tf.broadcast_to(state, expected)
+    from tfp_rbm.mcmc import block_gibbs  # pylint: disable=g-import-not-at-top
+    return block_gibbs.run_gibbs(self, state, num_steps, chain_seed)
+
+  # -- Persistent-chain training and annealing ----------------------------
+
+  def chain_unnormalized_log_prob(self, chain_state):
+    """Unnormalized log-density of the chains' variable (here `v`): `-F(v)`."""
+    return -self._free_energy(chain_state)
+
+  def surrogate_log_normalizer(self, chain_state):
+    """A function of the parameters whose gradient is `grad log Z`, in expectation.
+
+    `grad log Z = -E_model[grad F(v)]`, so with `v` from the model (persistent
+    chains) this is `-mean_v F(stop_gradient(v))` over the sample dimensions.
+    Its value is not log Z.
+    """
+    chain_state = tf.stop_gradient(tf.convert_to_tensor(chain_state, dtype=self.dtype))
+    return -tf.reduce_mean(self._free_energy(chain_state), axis=0)
+
+  def log_normalizer_from_chain(self, chain_log_normalizer):
+    """The distribution's log Z from the log Z of the chains' variable."""
+    return chain_log_normalizer
+
+  def annealed(self, beta, base_bias=None):
+    """The machine at inverse temperature `beta` on the AIS path.
+
+    `W_beta = beta W`, `c_beta = beta c`, `b_beta = (1 - beta) b_0 + beta b`,
+    with `b_0 = base_bias` (default `b`). At `beta = 0` the visible
+    units are independent (see `annealing_base_log_normalizer`); at
+    `beta = 1` this is the model. Each step's Gibbs sweep leaves its own
+    machine invariant, so any such path gives a valid AIS estimate.
+    """
+    beta = tf.convert_to_tensor(beta, dtype=self.dtype)
+    b = tf.convert_to_tensor(self._visible_bias)
+    b0 = b if base_bias is None else tf.convert_to_tensor(
+        base_bias, dtype=self.dtype)
+    return self.copy(weights=beta * tf.convert_to_tensor(self._weights),
+                     hidden_bias=beta * tf.convert_to_tensor(self._hidden_bias),
+                     visible_bias=(1. - beta) * b0 + beta * b,
+                     log_normalizer=None)
+
+  def annealing_base_log_normalizer(self, base_bias=None):
+    """log Z of `annealed(0, base_bias)`, in closed form."""
+    b0 = (tf.convert_to_tensor(self._visible_bias) if base_bias is None
+          else tf.convert_to_tensor(base_bias, dtype=self.dtype))
+    num_hidden = tf.cast(self.num_hidden, self.dtype)
+    return tf.broadcast_to(
+        self._independent_visible_log_normalizer(b0)
+        + num_hidden * boltzmann_math.log_two(self.dtype), self.batch_shape_tensor())
+
+  def _independent_visible_log_normalizer(self, visible_bias):
+    raise NotImplementedError
+
+
+def rbm_parameter_properties():
+  """`ParameterProperties` of the parameters every RBM shares."""
+  return dict(
+      weights=parameter_properties.ParameterProperties(event_ndims=2),
+      visible_bias=parameter_properties.ParameterProperties(event_ndims=1),
+      hidden_bias=parameter_properties.ParameterProperties(event_ndims=1),
+      log_normalizer=parameter_properties.ParameterProperties(
+          event_ndims=0, is_preferred=False))
+
+
+def _common_float_dtype(named_args):
+  """The common floating dtype of the given arguments, naming a bad one."""
+  dtype = None
+  for arg, value in named_args.items():
+    if value is None:
+      continue
+    arg_dtype = getattr(value, 'dtype', None)
+    if arg_dtype is None:
+      continue
+    arg_dtype = tf.as_dtype(arg_dtype)
+    if not arg_dtype.is_floating:
+      raise TypeError(f'Argument `{arg}` must be float32 or float64; got {arg_dtype.name}.')
+    if dtype is not None and arg_dtype != dtype:
+      raise TypeError(
+          f'Argument `{arg}` has dtype {arg_dtype.name} but other parameters have '
+          f'{dtype.name}; use one floating dtype.')
+    dtype = arg_dtype
+  return dtype or tf.float32
