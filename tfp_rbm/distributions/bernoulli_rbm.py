@@ -5,7 +5,6 @@ from tensorflow_probability.python.distributions import bernoulli
 from tensorflow_probability.python.distributions import independent
 from tensorflow_probability.python.internal import assert_util
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import samplers
 
 from tfp_rbm.distributions import boltzmann_math
 from tfp_rbm.distributions import restricted_boltzmann_machine as rbm_lib
@@ -100,14 +99,11 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
         reinterpreted_batch_ndims=1)
 
   def sample_visible(self, hidden, seed):
-    logits = self.visible_logits(hidden)
-    u = samplers.uniform(ps.shape(logits), dtype=self.dtype, seed=seed)
-    return tf.cast(u < tf.sigmoid(logits), self.dtype)
+    return boltzmann_math.bernoulli_sample(self.visible_logits(hidden), seed)
 
   def initial_chain_state(self, num_chains, seed):
     shape = ps.concat([[num_chains], self.batch_shape_tensor(), self.event_shape_tensor()], 0)
-    u = samplers.uniform(shape, dtype=self.dtype, seed=seed)
-    return tf.cast(u < 0.5, self.dtype)
+    return tf.cast(boltzmann_math.uniform(shape, seed, self.dtype) < 0.5, self.dtype)
 
   def _enumerated_layer_size(self):
     return min(self.num_visible, self.num_hidden)

@@ -9,7 +9,6 @@ from tensorflow_probability.python.internal import assert_util
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import samplers
 from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.distributions import boltzmann_math
@@ -129,11 +128,11 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
 
   def sample_visible(self, hidden, seed):
     loc = self.visible_mean(hidden)
-    return loc + self._scale * samplers.normal(ps.shape(loc), dtype=self.dtype, seed=seed)
+    return loc + self._scale * boltzmann_math.standard_normal(ps.shape(loc), seed, self.dtype)
 
   def initial_chain_state(self, num_chains, seed):
     shape = ps.concat([[num_chains], self.batch_shape_tensor(), self.event_shape_tensor()], 0)
-    noise = samplers.normal(shape, dtype=self.dtype, seed=seed)
+    noise = boltzmann_math.standard_normal(shape, seed, self.dtype)
     return self._visible_bias + self._scale * noise
 
   def _exact_log_normalizer(self, chunk_bits):

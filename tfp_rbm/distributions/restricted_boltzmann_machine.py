@@ -44,7 +44,7 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
     each is stored as `self._<name>`.
     """
     with tf.name_scope(name) as name:
-      dtype = _common_float_dtype(
+      dtype = boltzmann_math.common_float_dtype(
           dict(weights=weights, visible_bias=visible_bias,
                hidden_bias=hidden_bias, log_normalizer=log_normalizer,
                **extra_parameters))
@@ -220,9 +220,7 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
 
   def sample_hidden(self, visible, seed):
     """Draws `h ~ p(h | v)` with a stateless seed."""
-    logits = self.hidden_logits(visible)
-    u = samplers.uniform(ps.shape(logits), dtype=self.dtype, seed=seed)
-    return tf.cast(u < tf.sigmoid(logits), self.dtype)
+    return boltzmann_math.bernoulli_sample(self.hidden_logits(visible), seed)
 
   def sample_visible(self, hidden, seed):
     """Draws `v ~ p(v | h)` with a stateless seed."""
@@ -311,23 +309,3 @@ def rbm_parameter_properties():
       hidden_bias=parameter_properties.ParameterProperties(event_ndims=1),
       log_normalizer=parameter_properties.ParameterProperties(
           event_ndims=0, is_preferred=False))
-
-
-def _common_float_dtype(named_args):
-  """The common floating dtype of the given arguments, naming a bad one."""
-  dtype = None
-  for arg, value in named_args.items():
-    if value is None:
-      continue
-    arg_dtype = getattr(value, 'dtype', None)
-    if arg_dtype is None:
-      continue
-    arg_dtype = tf.as_dtype(arg_dtype)
-    if not arg_dtype.is_floating:
-      raise TypeError(f'Argument `{arg}` must be float32 or float64; got {arg_dtype.name}.')
-    if dtype is not None and arg_dtype != dtype:
-      raise TypeError(
-          f'Argument `{arg}` has dtype {arg_dtype.name} but other parameters have '
-          f'{dtype.name}; use one floating dtype.')
-    dtype = arg_dtype
-  return dtype or tf.float32

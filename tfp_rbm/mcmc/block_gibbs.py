@@ -12,6 +12,7 @@ A tempered chain is the same kernel over `distribution.annealed(beta)`.
 import collections
 
 import tensorflow as tf
+from tensorflow.python.eager import record  # pylint: disable=g-direct-tensorflow-import
 from tensorflow_probability.python.internal import samplers
 from tensorflow_probability.python.mcmc import kernel as kernel_base
 
@@ -63,7 +64,10 @@ def run_gibbs(distribution, state, num_steps, seed, jit_compile=True):
     # not as the caller chose.
     return _gibbs_loop(distribution, state, num_steps, seed)
   loop = _gibbs_loop_xla if jit_compile else _gibbs_loop_graph
-  return loop(distribution, state, num_steps, seed)
+  # Gibbs samples carry no gradient; an enclosing GradientTape must not try
+  # to differentiate the compiled loop.
+  with record.stop_recording():
+    return loop(distribution, state, num_steps, seed)
 
 
 BlockGibbsKernelResults = collections.namedtuple(

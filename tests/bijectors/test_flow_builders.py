@@ -1,0 +1,85 @@
+"""Builders: JSON kwargs, seeding, one call builds all, every weight learns."""
+
+import inspect
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorflow_probability.python import distributions as tfd
+
+from tfp_rbm import bijectors
+from tfp_rbm import flows
+
+SMALL = {
+    'glow': dict(image_shape=[4, 4, 1], num_levels=2, num_steps=1,
+                 hidden_channels=4),
+    'nice': dict(event_size=6, num_coupling_layers=2, hidden_units=4,
+                 num_hidden_layers=1),
+    'flowpp': dict(image_shape=[4, 4, 1], num_components=2,
+                   hidden_channels=4, num_blocks=1, num_checkerboard_steps=1,
+                   num_channel_steps=1, num_final_steps=1),
+}
+DATA_SHAPE = {'glow': [3, 4, 4, 1], 'nice': [3, 6], 'flowpp': [3, 4, 4, 1]}
+
+
+def _keras_layers(flow):
+  return list(flow._flatten(  # pylint: disable=protected-access
+      predicate=lambda v: isinstance(v, keras.layers.Layer)))
+
+
+def _actnorms(flow):
+  return list(flow._flatten(  # pylint: disable=protected-access
+      predicate=lambda v: isinstance(v, bijectors.ActNorm)))
+
+
+@pytest.mark.parametrize('name', sorted(SMALL))
+def test_builder_defaults_are_json_serialisable(name):
+  builder = getattr(flows, name)
+  defaults = {k: p.default
+              for k, p in inspect.signature(builder).parameters.items()}
+  assert json.loads(json.dumps(defaults)) == {
+      k: list(v) if isinstance(v, tuple) else v for k, v in defaults.items()}
+
+
+@pytest.mark.parametrize('name', sorted(SMALL))
+def test_one_log_prob_builds_everything_and_every_parameter_learns(name):
+  flow = getattr(flows, name)(seed=1, **SMALL[name])
+  data = tf.random.stateless_uniform(DATA_SHAPE[name], seed=[2, 3])
+  latent_size = int(np.prod(DATA_SHAPE[name][1:]))
+  model = tfd.TransformedDistribution(
+      tfd.MultivariateNormalDiag(tf.zeros([latent_size])), flow)
+  layers = _keras_layers(flow)
+  with tf.GradientTape() as tape:
+    loss = -tf.reduce_mean(model.log_prob(data))
+  assert all(layer.built for layer in layers) and layers
+  assert all(bool(actnorm.initialized) for actnorm in _actnorms(flow))
+  assert flow.inverse(data).shape == [3, latent_size]
+  parameters = list(flow.trainable_variables) + [
+      w.value for layer in layers for w in layer.trainable_weights]
+  gradients = tape.gradient(loss, parameters)
+  for parameter, gradient in zip(parameters, gradients):
+    assert gradient is not None, parameter.name
+    assert np.all(np.isfinite(gradient)), parameter.name
+
+
+@pytest.mark.parametrize('name', sorted(SMALL))
+def test_same_seed_same_flow(name):
+  data = tf.random.stateless_uniform(DATA_SHAPE[name], seed=[4, 5])
+  first = getattr(flows, name)(seed=7, **SMALL[name])
+  second = getattr(flows, name)(seed=7, **SMALL[name])
+  np.testing.assert_array_equal(first.inverse(data), second.inverse(data))
+
+
+def test_float64():
+  flow = flows.glow(dtype='float64', seed=0, **SMALL['glow'])
+  data = tf.random.stateless_uniform([2, 4, 4, 1], seed=[6, 7],
+                                     dtype=tf.float64)
+  assert flow.inverse(data).dtype == tf.float64
+
+
+def test_glow_rejects_too_many_levels_for_the_image():
+  with pytest.raises(ValueError, match='height divisible by 2'):
+    flows.glow(image_shape=[28, 28, 1], num_levels=3, num_steps=1,
+               hidden_channels=4)

@@ -1,0 +1,35 @@
+"""Squeeze: agrees with tf.nn.space_to_depth; odd sizes are rejected."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfp_rbm.bijectors import Squeeze
+
+
+def test_inverse_is_space_to_depth_and_forward_undoes_it():
+  images = tf.random.stateless_normal([2, 4, 6, 3], seed=[1, 2])
+  squeezed = Squeeze().inverse(images)
+  np.testing.assert_array_equal(squeezed, tf.nn.space_to_depth(images, 2))
+  np.testing.assert_array_equal(Squeeze().forward(squeezed), images)
+  assert Squeeze().inverse_event_shape([4, 6, 3]) == [2, 3, 12]
+  assert Squeeze().forward_event_shape([2, 3, 12]) == [4, 6, 3]
+
+
+def test_extra_batch_dimensions():
+  images = tf.random.stateless_normal([2, 3, 4, 4, 1], seed=[3, 4])
+  squeezed = Squeeze().inverse(images)
+  assert squeezed.shape == [2, 3, 2, 2, 4]
+  np.testing.assert_array_equal(
+      squeezed[1], tf.nn.space_to_depth(images[1], 2))
+
+
+def test_bad_input():
+  with pytest.raises(ValueError, match='Argument `y` .* height divisible'):
+    Squeeze().inverse(tf.zeros([1, 7, 4, 1]))
+  with pytest.raises(ValueError, match='Argument `y` .* width divisible'):
+    Squeeze().inverse_event_shape([4, 5, 1])
+  with pytest.raises(ValueError, match='Argument `x` .* channel count'):
+    Squeeze().forward(tf.zeros([1, 2, 2, 3]))
+  with pytest.raises(ValueError, match='factor'):
+    Squeeze(factor=0)

@@ -1,0 +1,149 @@
+"""Registry entries: a small instance of every bijector tfp_rbm defines.
+
+Conditioner networks are built with random (not zero) last layers so that the
+couplings are not the identity and every check is informative. Flows with
+ActNorm layers that initialise from data are initialised on a batch first.
+"""
+
+import numpy as np
+import tensorflow as tf
+from tensorflow_probability.python import bijectors as tfb
+
+from registry import register_bijector
+from tfp_rbm import bijectors
+from tfp_rbm import flows
+from tfp_rbm import networks
+
+
+def _normal(shape, dtype, seed, scale=1.):
+  return tf.constant(scale * np.random.default_rng(seed).normal(size=shape),
+                     dtype=dtype)
+
+
+def _variable(shape, dtype, seed, scale=0.5):
+  return tf.Variable(_normal(shape, dtype, seed, scale))
+
+
+@register_bijector('actnorm')
+def _actnorm(dtype):
+  bijector = bijectors.ActNorm(loc=_variable([3], dtype, 0),
+                               log_scale=_variable([3], dtype, 1))
+  return bijector, _normal([2, 3], dtype, 2)
+
+
+@register_bijector('invertible_1x1_conv', event_ndims=3)
+def _invertible_1x1_conv(dtype):
+  bijector = bijectors.Invertible1x1Conv(num_channels=3, seed=3, dtype=dtype)
+  return bijector, _normal([2, 2, 1, 3], dtype, 4)
+
+
+@register_bijector('affine_coupling', event_ndims=3)
+def _affine_coupling(dtype):
+  net = networks.ConvNet(output_channels=4, hidden_channels=4,
+                         zero_init_output=False, seed=5, dtype=dtype.name)
+  return bijectors.AffineCoupling(net), _normal([2, 2, 1, 4], dtype, 6)
+
+
+@register_bijector('additive_coupling')
+def _additive_coupling(dtype):
+  net = networks.MLP(output_units=2, hidden_units=4, num_hidden_layers=2,
+                     seed=7, dtype=dtype.name)
+  bijector = bijectors.AdditiveCoupling(net, conditioning_parity=0)
+  return bijector, _normal([2, 5], dtype, 8)
+
+
+@register_bijector('diagonal_scale')
+def _diagonal_scale(dtype):
+  bijector = bijectors.DiagonalScale(log_scale=_variable([4], dtype, 9))
+  return bijector, _normal([2, 4], dtype, 10)
+
+
+@register_bijector('squeeze', event_ndims=3)
+def _squeeze(dtype):
+  return bijectors.Squeeze(), _normal([2, 2, 1, 4], dtype, 11)
+
+
+@register_bijector('mixture_logistic_cdf', event_ndims=0)
+def _mixture_logistic_cdf(dtype):
+  bijector = bijectors.MixtureLogisticCDF(
+      mixture_logits=_variable([4, 3], dtype, 12, scale=1.),
+      locs=_variable([4, 3], dtype, 13, scale=2.),
+      log_scales=_variable([4, 3], dtype, 14),
+      log_scale=_variable([4], dtype, 15),
+      shift=_variable([4], dtype, 16))
+  return bijector, _normal([2, 4], dtype, 17, scale=3.)
+
+
+def _mix_log_cdf_coupling(dtype, mask, channels, transformed):
+  k = 2
+  net = networks.GatedResidualConvNet(
+      output_channels=transformed * (3 * k + 2), hidden_channels=4,
+      num_blocks=1, zero_init_output=False, seed=18, dtype=dtype.name)
+  bijector = bijectors.MixLogCDFCoupling(net, num_components=k, mask=mask,
+                                         parity=1)
+  return bijector, _normal([2, 2, 2, channels], dtype, 19)
+
+
+@register_bijector('mix_log_cdf_coupling_checkerboard', event_ndims=3)
+def _mix_log_cdf_coupling_checkerboard(dtype):
+  return _mix_log_cdf_coupling(dtype, 'checkerboard', channels=1,
+                               transformed=1)
+
+
+@register_bijector('mix_log_cdf_coupling_channel', event_ndims=3)
+def _mix_log_cdf_coupling_channel(dtype):
+  return _mix_log_cdf_coupling(dtype, 'channel', channels=2, transformed=1)
+
+
+@register_bijector('logit', event_ndims=0)
+def _logit(dtype):
+  return bijectors.Logit(alpha=0.05), _normal([2, 3], dtype, 20, scale=2.)
+
+
+@register_bijector('dequantized_image_preprocessing', event_ndims=0)
+def _dequantized_image_preprocessing(dtype):
+  bijector = bijectors.dequantized_image_preprocessing(dtype=dtype)
+  return bijector, _normal([2, 3], dtype, 21, scale=2.)
+
+
+@register_bijector('multiscale')
+def _multiscale(dtype):
+  levels = [
+      tfb.Chain([bijectors.Squeeze(),
+                 bijectors.Invertible1x1Conv(num_channels=4, seed=22,
+                                             dtype=dtype)]),
+      tfb.Chain([bijectors.Squeeze(),
+                 bijectors.DiagonalScale(log_scale=_variable([8], dtype, 23))]),
+  ]
+  bijector = bijectors.multiscale(levels, image_shape=[4, 4, 1])
+  return bijector, _normal([2, 16], dtype, 24)
+
+
+def _initialized(flow, image_shape, dtype, seed):
+  """Initialises the flow's ActNorms on a data batch; returns a latent x."""
+  data = _normal([3] + list(image_shape), dtype, seed)
+  flow.inverse(data)
+  return _normal([2, int(np.prod(image_shape))], dtype, seed + 1)
+
+
+@register_bijector('glow')
+def _glow(dtype):
+  flow = flows.glow(image_shape=[4, 4, 1], num_levels=2, num_steps=1,
+                    hidden_channels=4, seed=25, dtype=dtype.name)
+  return flow, _initialized(flow, [4, 4, 1], dtype, 26)
+
+
+@register_bijector('nice')
+def _nice(dtype):
+  flow = flows.nice(event_size=5, num_coupling_layers=2, hidden_units=4,
+                    num_hidden_layers=1, seed=27, dtype=dtype.name)
+  return flow, _normal([2, 5], dtype, 28)
+
+
+@register_bijector('flowpp')
+def _flowpp(dtype):
+  flow = flows.flowpp(image_shape=[2, 2, 1], num_components=2,
+                      hidden_channels=4, num_blocks=1,
+                      num_checkerboard_steps=1, num_channel_steps=1,
+                      num_final_steps=0, seed=29, dtype=dtype.name)
+  return flow, _initialized(flow, [2, 2, 1], dtype, 30)

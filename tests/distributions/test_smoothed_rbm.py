@@ -1,0 +1,287 @@
+"""Brute-force checks of the Gaussian-smoothed RBM (RBM-Flow base)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy import integrate
+
+import cases_smoothed
+from tfp_rbm import distributions as tfrd
+from tfp_rbm import mcmc
+
+
+def _parameters(num_a, num_b, seed, scale=0.7, delta_margin=0.4):
+  rng = np.random.default_rng(seed)
+  w = rng.normal(size=[num_a, num_b]) * scale
+  h = rng.normal(size=[num_a + num_b]) * 0.5
+  return w, h, np.linalg.norm(w, ord=2) + delta_margin
+
+
+def _smoothed(num_a, num_b, seed=0, dtype=tf.float64, **kwargs):
+  w, h, delta = _parameters(num_a, num_b, seed)
+  return tfrd.SmoothedRBM(tf.constant(w, dtype), tf.constant(h, dtype),
+                          tf.constant(delta, dtype), **kwargs)
+
+
+def _exact_moments(dist):
+  """`E[z]` and `Cov[z] = Cov[s] + (J + delta I)^-1` by enumerating the spins."""
+  j = cases_smoothed.coupling_matrix(dist.weights.numpy())
+  h, delta = dist.field.numpy(), dist.delta_parameter().numpy()
+  s = cases_smoothed.all_spins(len(h))
+  p = np.exp(cases_smoothed.spin_log_pmf(j, h))
+  mean = p @ s
+  cov = np.einsum('k,ki,kj->ij', p, s - mean, s - mean) + np.linalg.inv(j + delta * np.eye(len(h)))
+  return mean, cov
+
+
+def _assert_moments_within_monte_carlo_error(z, mean, cov, num_se=5.):
+  """Sample mean and covariance within `num_se` standard errors of the exact ones."""
+  n = z.shape[0]
+  centred = z - mean
+  np.testing.assert_array_less(np.abs(centred.mean(0)), num_se * np.sqrt(np.diag(cov) / n))
+  products = centred[:, :, None] * centred[:, None, :]
+  np.testing.assert_array_less(np.abs(products.mean(0) - cov),
+                               num_se * products.std(0) / np.sqrt(n))
+
+
+@pytest.mark.parametrize('num_a,num_b', [(2, 3), (6, 4)])
+def test_log_prob_equals_marginalization_over_all_spins(num_a, num_b):
+  dist = _smoothed(num_a, num_b, seed=num_a)
+  rng = np.random.default_rng(1)
+  z = np.concatenate([dist.sample(4, seed=(1, 2), num_steps=5).numpy(),
+                      rng.normal(size=[3, num_a + num_b]) * 3.])
+  expected = cases_smoothed.smoothed_log_prob_exact(dist[tf.newaxis], z[:, None, :])[:, 0]
+  np.testing.assert_allclose(dist.log_prob(z).numpy(), expected, atol=1e-8, rtol=0)
+
+
+def test_exact_log_normalizer_is_chunked_enumeration_of_spins():
+  dist = _smoothed(7, 9, seed=2)
+  j = cases_smoothed.coupling_matrix(dist.weights.numpy())
+  spins = cases_smoothed.all_spins(16)
+  neg_energy = 0.5 * np.einsum('ki,ij,kj->k', spins, j, spins) + spins @ dist.field.numpy()
+  log_z_s = np.logaddexp.reduce(neg_energy)
+  np.testing.assert_allclose(dist.exact_log_normalizer(chunk_bits=3).numpy(),
+                             dist.log_normalizer_from_chain(log_z_s).numpy(), rtol=1e-12)
+  np.testing.assert_allclose(dist.exact_log_normalizer(chunk_bits=3).numpy(),
+                             dist.exact_log_normalizer().numpy(), rtol=1e-12)
+
+
+def test_density_integrates_to_one_in_two_dimensions():
+  dist = tfrd.SmoothedRBM(weights=tf.constant([[0.8]], tf.float64),
+                          field=tf.constant([0.3, -0.7], tf.float64),
+                          delta=tf.constant(1.5, tf.float64))
+  grid = np.linspace(-14., 14., 701)
+  points = np.stack(np.meshgrid(grid, grid, indexing='ij'), axis=-1)
+  density = np.exp(dist.log_prob(points).numpy())
+  total = integrate.simpson(integrate.simpson(density, x=grid, axis=1), x=grid)
+  np.testing.assert_allclose(total, 1., atol=1e-6)
+
+
+def test_zero_coupling_equals_discrete_mixture():
+  h = tf.constant([[0.3, -1.2, 0.5, 2.], [0.1, 0.2, -0.3, 0.4]], tf.float64)
+  delta = tf.constant([1.5, 3.], tf.float64)
+  smoothed = tfrd.SmoothedRBM(tf.zeros([2, 1, 3], tf.float64), h, delta)
+  mixture = tfrd.DiscreteMixture(h, delta)
+  z = np.random.default_rng(0).normal(size=[5, 2, 4]) * 2.
+  np.testing.assert_allclose(smoothed.log_prob(z).numpy(), mixture.log_prob(z).numpy(),
+                             atol=1e-12)
+  np.testing.assert_allclose(smoothed.spin_posterior(z).mean().numpy(),
+                             mixture.spin_posterior(z).mean().numpy(), atol=1e-12)
+
+
+def test_sample_moments_match_enumeration():
+  dist = _smoothed(2, 3, seed=5)
+  mean, cov = _exact_moments(dist)
+  z = dist.sample(20000, seed=(3, 4), num_steps=30).numpy()
+  _assert_moments_within_monte_carlo_error(z, mean, cov)
+
+
+@pytest.mark.parametrize('num_a,num_b', [(2, 3), (3, 2)])
+def test_smoothing_noise_has_precision_coupling_plus_delta(num_a, num_b):
+  dist = _smoothed(num_a, num_b, seed=6)
+  spins = np.array([1., -1., -1., 1., 1.])
+  j = cases_smoothed.coupling_matrix(dist.weights.numpy())
+  cov = np.linalg.inv(j + dist.delta_parameter().numpy() * np.eye(5))
+  from_smooth = dist.smooth(np.tile(spins, [20000, 1]), seed=(5, 6)).numpy()
+  from_sample = dist.sample(20000, seed=(5, 7), num_steps=0, initial_state=spins).numpy()
+  for z in (from_smooth, from_sample):
+    _assert_moments_within_monte_carlo_error(z, spins, cov)
+
+
+def test_spin_posterior_is_bayes_rule():
+  dist = _smoothed(2, 2, seed=7)
+  j = cases_smoothed.coupling_matrix(dist.weights.numpy())
+  h, delta = dist.field.numpy(), dist.delta_parameter().numpy()
+  spins = cases_smoothed.all_spins(4)
+  z = np.random.default_rng(2).normal(size=[3, 4]) * 1.5
+  log_joint = (cases_smoothed.spin_log_pmf(j, h)
+               + cases_smoothed.gaussian_log_pdf(z[:, None, :], spins, j + delta * np.eye(4)))
+  bayes = log_joint - np.logaddexp.reduce(log_joint, axis=-1, keepdims=True)  # [3, 16]
+  posterior = dist.spin_posterior(z)
+  np.testing.assert_allclose(posterior.log_prob(spins[:, None, :]).numpy().T, bayes, atol=1e-10)
+  np.testing.assert_array_equal(posterior.mode().numpy(), spins[np.argmax(bayes, axis=-1)])
+
+
+def _variables(num_a, num_b, seed, with_margin):
+  w, h, delta = _parameters(num_a, num_b, seed)
+  weights = tf.Variable(w, name='weights')
+  field = tf.Variable(h, name='field')
+  if with_margin:
+    smoothing = dict(margin=tf.Variable(-0.5, dtype=tf.float64, name='margin'))
+  else:
+    smoothing = dict(delta=tf.Variable(delta, name='delta'))
+  return tfrd.SmoothedRBM(weights, field, **smoothing, validate_args=True)
+
+
+@pytest.mark.parametrize('with_margin', [False, True])
+def test_gradients_reach_every_parameter_and_match_finite_differences(with_margin):
+  dist = _variables(2, 3, seed=8, with_margin=with_margin)
+  z = tf.constant(np.random.default_rng(3).normal(size=[4, 5]))
+  with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(dist.log_prob(z))
+  variables = dist.trainable_variables
+  assert len(variables) == 3
+  grads = tape.gradient(loss, variables)
+  for v, g in zip(variables, grads):
+    assert g is not None and np.all(np.isfinite(g.numpy())) and np.any(g.numpy() != 0.), v.name
+  smoothing = dist.margin if with_margin else dist.delta
+  step = 1e-5
+  values = []
+  for sign in (1., -1.):
+    smoothing.assign_add(sign * step)
+    values.append(tf.reduce_sum(dist.log_prob(z)).numpy())
+    smoothing.assign_add(-sign * step)
+  analytic = grads[[v is smoothing for v in variables].index(True)].numpy()
+  np.testing.assert_allclose(analytic, (values[0] - values[1]) / (2 * step), rtol=1e-6)
+
+
+@pytest.mark.parametrize('with_margin', [False, True])
+def test_surrogate_gradient_is_log_normalizer_gradient_in_expectation(with_margin):
+  dist = _variables(2, 3, seed=9, with_margin=with_margin)
+  spins = cases_smoothed.all_spins(5)
+  j = cases_smoothed.coupling_matrix(dist.weights.numpy())
+  p = np.exp(cases_smoothed.spin_log_pmf(j, dist.field.numpy()))
+  with tf.GradientTape(persistent=True) as tape:
+    expected_surrogate = sum(p[k] * dist.surrogate_log_normalizer(spins[k:k + 1])
+                             for k in range(len(spins)))
+    log_z = dist.exact_log_normalizer()
+  for g_surrogate, g_exact in zip(tape.gradient(expected_surrogate, dist.trainable_variables),
+                                  tape.gradient(log_z, dist.trainable_variables)):
+    np.testing.assert_allclose(g_surrogate.numpy(), g_exact.numpy(), atol=1e-10)
+
+
+def test_chain_energy_and_log_normalizer_mapping():
+  dist = _smoothed(2, 3, seed=10)
+  j = cases_smoothed.coupling_matrix(dist.weights.numpy())
+  h = dist.field.numpy()
+  spins = cases_smoothed.all_spins(5)
+  neg_energy = 0.5 * np.einsum('ki,ij,kj->k', spins, j, spins) + spins @ h
+  np.testing.assert_allclose(dist.chain_unnormalized_log_prob(spins).numpy(), neg_energy,
+                             atol=1e-12)
+  np.testing.assert_allclose(dist.spin_energy(spins).numpy(), -neg_energy, atol=1e-12)
+  np.testing.assert_allclose(
+      dist.log_normalizer_from_chain(np.logaddexp.reduce(neg_energy)).numpy(),
+      dist.exact_log_normalizer().numpy(), rtol=1e-12)
+
+
+def test_annealing_path_ends_and_exact_base():
+  dist = _smoothed(2, 3, seed=11)
+  base_bias = tf.constant([0.5, -1., 0.2, 1.5, -0.3], tf.float64)
+  spins = cases_smoothed.all_spins(5)
+  np.testing.assert_allclose(dist.annealed(1., base_bias).chain_unnormalized_log_prob(spins),
+                             dist.chain_unnormalized_log_prob(spins), atol=1e-12)
+  base = dist.annealed(0., base_bias)
+  assert isinstance(base, tfrd.SmoothedRBM) and base.log_normalizer is None
+  np.testing.assert_allclose(
+      base.log_normalizer_from_chain(dist.annealing_base_log_normalizer(base_bias)).numpy(),
+      base.exact_log_normalizer().numpy(), rtol=1e-12)
+  # One sweep from a fixed state is an exact sample of independent spins.
+  start = tf.ones([20000, 5], tf.float64)
+  swept = base.gibbs_step(start, seed=tf.constant([1, 2])).numpy()
+  expected = np.tanh(base_bias.numpy())
+  np.testing.assert_array_less(np.abs(swept.mean(0) - expected),
+                               5 * np.sqrt((1 - expected ** 2) / 20000))
+
+
+def test_gibbs_chains_xla_and_composite():
+  dist = _variables(3, 2, seed=12, with_margin=True)
+  state = dist.initial_chain_state(64, seed=(1, 1))
+  assert set(np.unique(state.numpy())) == {-1., 1.}
+  out = mcmc.run_gibbs(dist, state, num_steps=3, seed=(1, 2))
+  assert out.shape == (64, 5) and set(np.unique(out.numpy())) == {-1., 1.}
+  z = dist.smooth(out[:6], seed=(2, 3))
+
+  @tf.function(jit_compile=True)
+  def compiled(d, v, spins):
+    return d.log_prob(v), d.spin_posterior(v).mean(), d.smooth(spins, seed=(4, 5))
+
+  log_prob, posterior_mean, smoothed = compiled(dist, z, out)
+  np.testing.assert_allclose(log_prob.numpy(), dist.log_prob(z).numpy(), rtol=1e-10)
+  np.testing.assert_allclose(posterior_mean.numpy(), dist.spin_posterior(z).mean().numpy(),
+                             rtol=1e-10)
+  assert smoothed.shape == (64, 5) and np.all(np.isfinite(smoothed.numpy()))
+
+
+def test_log_prob_needs_a_log_normalizer_beyond_enumeration():
+  dist = _smoothed(3, 4, seed=13, max_enumeration_bits=2)
+  z = tf.zeros([2, 7], tf.float64)
+  with pytest.raises(ValueError, match="`log_normalizer`.*method='ais'"):
+    dist.log_prob(z)
+  with pytest.raises(ValueError, match='max_enumeration_bits'):
+    dist.exact_log_normalizer()
+  supplied = dist.with_log_normalizer(tf.constant(4., tf.float64))
+  np.testing.assert_allclose(supplied.log_prob(z).numpy(),
+                             dist.unnormalized_log_prob(z).numpy() - 4., rtol=1e-12)
+
+
+def test_bad_shapes_and_parameterizations_raise_value_errors():
+  w = tf.zeros([2, 3], tf.float64)
+  with pytest.raises(ValueError, match='`field` has 4 spins.*add up to the event size, 5'):
+    tfrd.SmoothedRBM(w, tf.zeros([4], tf.float64), 1.)
+  with pytest.raises(ValueError, match='Exactly one of `delta` or `margin`'):
+    tfrd.SmoothedRBM(w, tf.zeros([5], tf.float64))
+  with pytest.raises(ValueError, match='Exactly one of `delta` or `margin`'):
+    tfrd.SmoothedRBM(w, tf.zeros([5], tf.float64), delta=1., margin=0.)
+  with pytest.raises(TypeError, match='`weights` must be float32 or float64'):
+    tfrd.SmoothedRBM(tf.zeros([2, 3], tf.int32), tf.zeros([5]), 1.)
+
+
+@pytest.mark.parametrize('weights,delta,message', [
+    ([[0.5, 0.]], -1., '`delta` must be positive'),
+    ([[3., 4.]], 4.9, 'must exceed the largest singular value of `weights`'),
+    ([[np.nan, 0.]], 1., '`weights` must be finite'),
+    ([[0.5, 0.]], np.inf, '`delta` must be finite'),
+])
+def test_invalid_parameters_raise_naming_the_argument(weights, delta, message):
+  with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+    tfrd.SmoothedRBM(tf.constant(weights, tf.float64), tf.zeros([3], tf.float64),
+                     tf.constant(delta, tf.float64), validate_args=True)
+
+
+def test_invalid_variables_and_values_raise_when_used():
+  delta = tf.Variable(6., dtype=tf.float64)
+  dist = tfrd.SmoothedRBM(tf.constant([[3., 4.]], tf.float64), tf.zeros([3], tf.float64),
+                          delta, validate_args=True)
+  z = tf.zeros([3], tf.float64)
+  dist.log_prob(z)
+  delta.assign(4.5)
+  with pytest.raises(tf.errors.InvalidArgumentError, match='largest singular value'):
+    dist.log_prob(z)
+  delta.assign(6.)
+  with pytest.raises(tf.errors.InvalidArgumentError, match='`value` must be finite'):
+    dist.log_prob(tf.constant([0., np.nan, 0.], tf.float64))
+
+
+def test_margin_keeps_precision_positive_definite_for_a_batch_of_machines():
+  rng = np.random.default_rng(14)
+  dist = tfrd.SmoothedRBM(weights=tf.constant(rng.normal(size=[2, 2, 3]) * 3.),
+                          field=tf.constant(rng.normal(size=[5])),
+                          margin=tf.constant([-3., 1.], tf.float64), validate_args=True)
+  spectral_norms = np.linalg.norm(dist.weights.numpy(), ord=2, axis=(-2, -1))
+  np.testing.assert_allclose(dist.delta_parameter().numpy(),
+                             spectral_norms + np.log1p(np.exp([-3., 1.])), rtol=1e-12)
+  z = rng.normal(size=[4, 2, 5])
+  log_prob = dist.log_prob(z).numpy()
+  np.testing.assert_allclose(log_prob, cases_smoothed.smoothed_log_prob_exact(dist, z),
+                             atol=1e-8)
+  np.testing.assert_allclose(dist[1].log_prob(z[:, 1]).numpy(), log_prob[:, 1], rtol=1e-12)

@@ -1,0 +1,127 @@
+"""AIS estimates of log Z against exact enumeration, and the schedules."""
+
+import annealing_test_models as models
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfp_rbm import evaluation
+from tfp_rbm.distributions import GaussianBernoulliRBM
+from tfp_rbm.distributions import SmoothedRBM
+
+TOLERANCE_NATS = 0.05
+
+
+def _ais_error(name, num_steps):
+  estimate = models.ais_estimate(name, num_steps)
+  dist, _ = models.model(name)
+  return estimate, float(estimate.log_normalizer - dist.exact_log_normalizer())
+
+
+@pytest.mark.parametrize(
+    'name', ['random_bernoulli', 'trained_bernoulli', 'random_gaussian_bernoulli'])
+def test_ais_matches_exact_log_normalizer_784_visible(name):
+  estimate, error = _ais_error(name, 300)
+  assert abs(error) < TOLERANCE_NATS
+  assert estimate.method == 'ais'
+  assert estimate.log_weights.dtype == tf.float64
+  assert estimate.log_weights.shape == [100]
+  assert float(estimate.lower) <= float(estimate.log_normalizer) <= float(estimate.upper)
+  np.testing.assert_allclose(
+      float(tf.reduce_logsumexp(estimate.log_weights) - np.log(100.)),
+      float(estimate.log_normalizer), rtol=1e-12)
+
+
+def test_more_temperatures_shrink_error():
+  _, coarse = _ais_error('trained_bernoulli', 10)
+  _, fine = _ais_error('trained_bernoulli', 300)
+  assert abs(coarse) > TOLERANCE_NATS
+  assert abs(fine) < abs(coarse) / 3.
+
+
+def test_with_log_normalizer_normalizes_log_prob():
+  dist, _ = models.model('random_bernoulli')
+  estimate, _ = _ais_error('random_bernoulli', 300)
+  v = dist.sample(5, seed=(3, 4), num_steps=10)
+  np.testing.assert_allclose(
+      dist.with_log_normalizer(estimate.log_normalizer).log_prob(v),
+      dist.log_prob(v), atol=TOLERANCE_NATS)
+
+
+def _small_gaussian_bernoulli(dtype=np.float64, batch_shape=()):
+  rng = np.random.default_rng(7)
+  return GaussianBernoulliRBM(
+      weights=rng.normal(0., 0.3, batch_shape + (20, 5)).astype(dtype),
+      visible_bias=rng.normal(0., 1., batch_shape + (20,)).astype(dtype),
+      hidden_bias=rng.normal(0., 1., batch_shape + (5,)).astype(dtype),
+      scale=np.full(batch_shape + (20,), 0.8, dtype))
+
+
+def test_same_seed_same_estimate_whatever_the_blocking():
+  dist, _ = models.model('random_bernoulli')
+  first = models.ais_estimate('random_bernoulli', 10)
+  blocked = evaluation.log_normalizer(dist, num_chains=100, betas=10, seed=(1, 2),
+                                      block_size=3)
+  other = evaluation.log_normalizer(dist, num_chains=100, betas=10, seed=(1, 3))
+  np.testing.assert_array_equal(first.log_weights, blocked.log_weights)
+  assert not np.allclose(first.log_weights, other.log_weights)
+
+
+def test_float32_batch_of_machines_accumulates_in_float64():
+  dist = _small_gaussian_bernoulli(np.float32, batch_shape=(2,))
+  estimate = evaluation.log_normalizer(dist, num_chains=100, betas=100,
+                                       schedule='sigmoid', seed=(2, 2))
+  assert estimate.log_weights.dtype == tf.float64
+  assert estimate.log_weights.shape == [100, 2]
+  assert estimate.log_normalizer.dtype == tf.float32
+  assert estimate.log_normalizer.shape == [2]
+  exact = dist.exact_log_normalizer()
+  assert abs(float(exact[0] - exact[1])) > 1.
+  np.testing.assert_allclose(estimate.log_normalizer, exact, atol=TOLERANCE_NATS)
+
+
+def test_smoothed_rbm_estimate_maps_spin_log_normalizer():
+  rng = np.random.default_rng(3)
+  weights = rng.normal(0., 0.4, [6, 4])
+  dist = SmoothedRBM(weights=weights, field=rng.normal(0., 0.5, [10]),
+                     delta=np.linalg.norm(weights, 2) + 0.5)
+  estimate = evaluation.log_normalizer(dist, num_chains=100, betas=100, seed=(4, 4))
+  assert abs(float(estimate.log_normalizer - dist.exact_log_normalizer())) < TOLERANCE_NATS
+  np.testing.assert_allclose(
+      float(tf.reduce_logsumexp(estimate.log_weights) - np.log(100.)),
+      float(estimate.log_normalizer), rtol=1e-6)
+
+
+def test_exact_method():
+  dist = _small_gaussian_bernoulli()
+  estimate = evaluation.log_normalizer(dist, method='exact')
+  assert estimate.method == 'exact' and estimate.log_weights is None
+  assert float(estimate.lower) == float(estimate.upper) == float(
+      dist.exact_log_normalizer())
+
+
+def test_unknown_method_raises():
+  with pytest.raises(ValueError, match='`method`'):
+    evaluation.log_normalizer(_small_gaussian_bernoulli(), method='raise')
+
+
+def test_schedules():
+  for schedule in (evaluation.linear_schedule(10), evaluation.sigmoid_schedule(10)):
+    assert schedule.shape == (11,) and schedule[0] == 0. and schedule[-1] == 1.
+    assert np.all(np.diff(schedule) > 0.)
+  sigmoid = evaluation.sigmoid_schedule(10)
+  assert sigmoid[1] < 0.1 and sigmoid[5] == pytest.approx(0.5)
+  custom = [0., 0.5, 0.5, 1.]
+  np.testing.assert_array_equal(evaluation.annealing_schedule(custom), custom)
+
+
+@pytest.mark.parametrize('betas', [[0., 1.2, 1.], [0.1, 1.], [0., 0.6, 0.4, 1.], [1.],
+                                   [[0., 1.]], 0])
+def test_bad_betas_raise(betas):
+  with pytest.raises(ValueError, match='`betas`'):
+    evaluation.annealing_schedule(betas)
+
+
+def test_bad_schedule_name_raises():
+  with pytest.raises(ValueError, match='`schedule`'):
+    evaluation.annealing_schedule(10, schedule='cosine')

@@ -1,0 +1,83 @@
+"""Bits per dimension, and `evaluate_flow` on a flow with a Gaussian-Bernoulli RBM base."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorflow_probability.python.bijectors import chain
+from tensorflow_probability.python.bijectors import reshape
+from tensorflow_probability.python.bijectors import scale
+from tensorflow_probability.python.bijectors import sigmoid
+from tensorflow_probability.python.distributions import transformed_distribution
+
+from tfp_rbm import evaluation
+from tfp_rbm.distributions import GaussianBernoulliRBM
+
+NUM_IMAGES = 30
+
+
+def test_bits_per_dim_formula():
+  assert evaluation.bits_per_dim(0., num_dims=784) == pytest.approx(8.)
+  log_prob = np.array([-10., 25.])
+  np.testing.assert_allclose(
+      evaluation.bits_per_dim(log_prob, num_dims=4, num_bins=16),
+      (-log_prob + 4 * np.log(16.)) / (4 * np.log(2.)))
+
+
+def _flow():
+  """`x = sigmoid(2 z)` reshaped to 8 x 8 x 1 images, `z` from a 64 x 6 GB-RBM."""
+  rng = np.random.default_rng(0)
+  base = GaussianBernoulliRBM(weights=rng.normal(0., 0.3, [64, 6]),
+                              visible_bias=rng.normal(0., 0.3, [64]),
+                              hidden_bias=rng.normal(0., 0.5, [6]), scale=np.full([64], 0.7))
+  bijector = chain.Chain([reshape.Reshape([8, 8, 1], [64]), sigmoid.Sigmoid(),
+                          scale.Scale(np.float64(2.))])
+  return transformed_distribution.TransformedDistribution(base, bijector)
+
+
+def _images():
+  """8-bit images quantized from the flow's own samples."""
+  x = _flow().sample(NUM_IMAGES, seed=(1, 1), num_steps=50)
+  return np.floor(256. * x.numpy()).clip(0, 255).astype(np.uint8)
+
+
+class _FlowModel:
+  def __init__(self, distribution):
+    self.distribution = distribution
+
+
+@pytest.fixture(scope='module')
+def result():
+  return evaluation.evaluate_flow(_flow(), _images(), num_chains=100, betas=100,
+                                  batch_size=15, seed=(3, 4))
+
+
+def test_evaluate_flow_brackets_exact_bits_per_dim(result):
+  assert result.num_images == NUM_IMAGES and result.num_dims == 64
+  tolerance = 0.05 / (64 * np.log(2.))  # 0.05 nats per image, in bits/dim
+  assert result.bits_per_dim_ais <= result.bits_per_dim_exact + tolerance
+  assert result.bits_per_dim_exact <= result.bits_per_dim_raise + tolerance
+  assert abs(result.gap) < 0.01
+  assert result.log_normalizer.method == 'ais'
+
+
+def test_exact_bits_per_dim_matches_flow_log_prob(result):
+  """The same number from `flow.log_prob` on an independent dequantization."""
+  flow = _flow()
+  pixels = _images().astype(np.float64)
+  x = (pixels + np.random.default_rng(2).random(pixels.shape)) / 256.
+  expected = evaluation.bits_per_dim(float(tf.reduce_mean(flow.log_prob(x))), 64)
+  assert result.bits_per_dim_exact == pytest.approx(expected, abs=0.02)
+
+
+def test_dataset_of_image_label_pairs_and_model_attribute_give_same_result(result):
+  images = _images()
+  dataset = tf.data.Dataset.from_tensor_slices((images, np.zeros(NUM_IMAGES))).batch(15)
+  again = evaluation.evaluate_flow(_FlowModel(_flow()), dataset, num_chains=100,
+                                   betas=100, seed=(3, 4))
+  assert again.bits_per_dim_raise == result.bits_per_dim_raise
+  assert again.bits_per_dim_exact == result.bits_per_dim_exact
+
+
+def test_evaluate_flow_rejects_non_flow():
+  with pytest.raises(TypeError, match='TransformedDistribution'):
+    evaluation.evaluate_flow(_flow().distribution, _images())

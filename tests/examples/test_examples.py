@@ -1,0 +1,85 @@
+"""Runs every example end to end at smoke size on the shipped digits."""
+
+import importlib.util
+import json
+import math
+import pathlib
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / 'examples'
+
+
+def _main(name):
+  spec = importlib.util.spec_from_file_location(f'example_{name}', EXAMPLES / f'{name}.py')
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.main
+
+
+def _finite(value):
+  return isinstance(value, float) and math.isfinite(value)
+
+
+def _written(output, names):
+  missing = [n for n in names if not (output / n).is_file() or (output / n).stat().st_size == 0]
+  assert not missing, f'not written: {missing}'
+  return json.loads((output / 'metrics.json').read_text())
+
+
+def test_eb_and_flow(tmp_path):
+  returned = _main('eb_and_flow')(['--smoke', '--output', str(tmp_path)])
+  metrics = _written(tmp_path, [
+      'metrics.json', 'gibbs_chain_none.png', 'gibbs_chain_nice.png', 'gibbs_chain_glow.png',
+      'samples_nice_normal.png', 'samples_glow_gaussian_bernoulli_rbm.png',
+      'nice_gaussian_bernoulli_rbm.keras', 'glow_gaussian_bernoulli_rbm.weights.h5'])
+  assert metrics == returned
+  models = {r['model']: r for r in metrics['models']}
+  assert sorted(models) == sorted([
+      'none_gaussian_bernoulli_rbm', 'nice_gaussian_bernoulli_rbm', 'nice_normal',
+      'glow_gaussian_bernoulli_rbm', 'glow_normal'])
+  for row in models.values():
+    assert _finite(row['bits_per_dim_exact']), row  # 4 hidden units: exact log Z
+    if row['base'] == 'gaussian_bernoulli_rbm':
+      assert _finite(row['bits_per_dim_ais']) and _finite(row['bits_per_dim_raise']), row
+      # Both estimates of a 16-state machine are close to the exact value.
+      assert abs(row['bits_per_dim_ais'] - row['bits_per_dim_exact']) < 0.05, row
+      assert abs(row['bits_per_dim_raise'] - row['bits_per_dim_exact']) < 0.05, row
+    else:
+      assert row['bits_per_dim_ais'] is None and row['bits_per_dim_raise'] is None
+
+
+def test_rbm_flow_ablation(tmp_path):
+  returned = _main('rbm_flow_ablation')(['--smoke', '--output', str(tmp_path)])
+  bases = ['normal', 'multivariate_normal', 'discrete_mixture', 'smoothed_rbm']
+  metrics = _written(tmp_path, ['metrics.json'] + [f'samples_{b}.png' for b in bases]
+                     + [f'{b}.weights.h5' for b in bases])
+  assert metrics == returned
+  rows = {r['base']: r for r in metrics['models']}
+  assert sorted(rows) == sorted(bases)
+  for row in rows.values():
+    assert _finite(row['bits_per_dim']), row
+    assert row['parameters'] == row['base_parameters'] + row['flow_parameters']
+  # 64 spins in two groups of 32: log Z of the smoothed RBM comes from AIS.
+  assert rows['smoothed_rbm']['log_normalizer'] == 'AIS'
+  assert rows['normal']['base_parameters'] == 0
+  assert rows['multivariate_normal']['base_parameters'] == 64 + 64 * 65 // 2
+  # Wider flows for the smaller bases: the Normal base gets the widest.
+  assert rows['normal']['flow_width'] >= rows['multivariate_normal']['flow_width']
+
+
+def test_dflow_codes(tmp_path):
+  returned = _main('dflow_codes')(['--smoke', '--output', str(tmp_path)])
+  metrics = _written(tmp_path, ['metrics.json', 'code_columns.png', 'test_codes.png',
+                                'samples.png', 'model.weights.h5'])
+  assert metrics == returned
+  assert _finite(metrics['test_bits_per_dim'])
+  assert 0.5 <= metrics['mean_code_confidence'] <= 1.
+  assert 0. <= metrics['hamming_same_class'] <= 1.
+  assert 0. <= metrics['hamming_other_class'] <= 1.
+
+
+def test_keras_fit():
+  assert sum(1 for _ in open(EXAMPLES / 'keras_fit.py')) < 30
+  results = _main('keras_fit')(['--epochs', '1', '--run-eagerly'])
+  assert _finite(results['bits_per_dim'])

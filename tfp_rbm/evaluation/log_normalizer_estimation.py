@@ -1,0 +1,149 @@
+"""log Z of an energy-based base: exact enumeration or annealed importance sampling."""
+
+import dataclasses
+from typing import Optional
+
+import numpy as np
+import tensorflow as tf
+from tensorflow_probability.python.internal import samplers
+
+from tfp_rbm.evaluation import annealing
+
+__all__ = ['LogNormalizerEstimate', 'log_normalizer']
+
+METHODS = ('exact', 'ais')
+
+
+@dataclasses.dataclass(frozen=True)
+class LogNormalizerEstimate:
+  """An estimate of a distribution's log Z with its spread.
+
+  Attributes:
+    log_normalizer: the estimate, shape `batch_shape`, in the distribution's
+      dtype; `dist.with_log_normalizer(estimate.log_normalizer)` makes
+      `log_prob` use it.
+    lower: `log(mean(w) - 3 standard errors)` for AIS (`-inf` when the spread
+      exceeds the mean), the value itself for `'exact'`.
+    upper: `log(mean(w) + 3 standard errors)` for AIS, the value for `'exact'`.
+    log_weights: AIS's float64 log importance weights, `[num_chains] +
+      batch_shape`, already shifted by the base's log Z and mapped to the
+      distribution's log Z, so that `logmeanexp(log_weights, 0)` is the
+      estimate; None for `'exact'`.
+    method: `'exact'` or `'ais'`.
+  """
+  log_normalizer: tf.Tensor
+  lower: tf.Tensor
+  upper: tf.Tensor
+  log_weights: Optional[tf.Tensor]
+  method: str
+
+
+def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
+                   schedule='linear', base_bias=None, seed=None, progress=False,
+                   block_size=annealing.DEFAULT_BLOCK_SIZE):
+  """log Z of a base distribution, exact or by annealed importance sampling.
+
+  #### Mathematical Details
+
+  `'exact'` enumerates the smaller binary layer (`distribution.
+  exact_log_normalizer()`). `'ais'` anneals `num_chains` independent chains
+  from `p_0 = distribution.annealed(0, base_bias)`, whose log Z_0 is known in
+  closed form, to the model through the schedule `betas`, with one
+  block-Gibbs sweep per temperature (Neal 2001; Salakhutdinov & Murray 2008):
+
+  ```none
+  x_0 ~ p_0,   x_k ~ T_k(x_{k-1})
+  log w   = sum_{k=1..K} [log f_k(x_{k-1}) - log f_{k-1}(x_{k-1})]
+  log Z^  = log Z_0 + log mean_chains(w)
+  spread  = log(mean(w) +- 3 std(w) / sqrt(num_chains)) + log Z_0
+  ```
+
+  `f_k` is the unnormalized density of the chain variable at `beta_k`
+  (`-F(v)` for an RBM). `E[w] = Z / Z_0`, so `Z^` is unbiased but `log Z^`
+  tends to underestimate log Z (Jensen's inequality): `-F(x) - log Z^`
+  tends to overestimate log p(x). Pair it with `raise_log_prob`, which
+  tends to underestimate log p(x). The chain variable's log Z is mapped to
+  the distribution's by `distribution.log_normalizer_from_chain`. Weights
+  accumulate in float64 whatever the model's dtype.
+
+  #### Examples
+
+  ```python
+  estimate = tfp_rbm.evaluation.log_normalizer(
+      rbm, method='ais', num_chains=100, betas=1000, seed=(0, 1))
+  estimate.log_normalizer, (estimate.lower, estimate.upper)
+  normalized = rbm.with_log_normalizer(estimate.log_normalizer)
+  normalized.log_prob(v)
+  ```
+
+  Args:
+    distribution: a base with an intractable log Z (`BernoulliRBM`,
+      `GaussianBernoulliRBM`, `SmoothedRBM`, ...).
+    method: `'exact'` or `'ais'`.
+    num_chains: AIS chains run in parallel.
+    betas: number of annealing steps `K`, or an explicit non-decreasing
+      schedule from 0 to 1 (see `annealing_schedule`).
+    schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
+    base_bias: the visible bias (field, for `SmoothedRBM`) of the `beta = 0`
+      machine; default the model's own. A base close to the data helps:
+      `logit` of the clipped data means for a binary RBM (Salakhutdinov &
+      Murray 2008), the data mean for a Gaussian-Bernoulli RBM.
+    seed: stateless seed; the same seed gives the same estimate.
+    progress: show a progress bar (useful for long runs).
+    block_size: temperatures per XLA-compiled block.
+
+  Returns:
+    A `LogNormalizerEstimate`.
+
+  Raises:
+    ValueError: for an unknown `method` or a bad `betas`.
+
+  #### References
+
+  [1] Neal, R. M. Annealed importance sampling. 2001.
+      https://arxiv.org/abs/physics/9803008
+  [2] Salakhutdinov, R., Murray, I. On the quantitative analysis of deep
+      belief networks. ICML 2008.
+  """
+  if method == 'exact':
+    value = distribution.exact_log_normalizer()
+    return LogNormalizerEstimate(value, value, value, None, 'exact')
+  if method != 'ais':
+    raise ValueError(f'Argument `method` must be one of {METHODS}; got {method!r}.')
+  betas = annealing.annealing_schedule(betas, schedule)
+  dtype = distribution.dtype
+  if base_bias is not None:
+    base_bias = tf.convert_to_tensor(base_bias, dtype=dtype, name='base_bias')
+  init_seed, sample_seed, anneal_seed = samplers.split_seed(
+      samplers.sanitize_seed(seed, salt='log_normalizer'), n=3)
+  base = distribution.annealed(tf.constant(0., dtype), base_bias)
+  # At beta = 0 the units are independent: one sweep from anywhere is exact.
+  state = base.gibbs_step(base.initial_chain_state(num_chains, init_seed), sample_seed)
+  _, log_weights = annealing.run_annealing(
+      distribution, state, betas, anneal_seed, base_bias=base_bias,
+      progress=progress, block_size=block_size)
+  base_log_z = tf.cast(distribution.annealing_base_log_normalizer(base_bias), tf.float64)
+  chain_log_weights = log_weights + base_log_z
+  log_z, lower, upper = _log_mean_and_spread(chain_log_weights)
+  to_distribution = lambda t: distribution.log_normalizer_from_chain(tf.cast(t, dtype))
+  shift = tf.cast(to_distribution(log_z), tf.float64) - log_z
+  return LogNormalizerEstimate(
+      log_normalizer=to_distribution(log_z), lower=to_distribution(lower),
+      upper=to_distribution(upper), log_weights=chain_log_weights + shift,
+      method='ais')
+
+
+def _log_mean_and_spread(log_weights, num_standard_errors=3.):
+  """`log mean(w)` and `log(mean(w) -+ k standard errors)` over axis 0."""
+  num = tf.cast(tf.shape(log_weights)[0], log_weights.dtype)
+  log_mean = tf.reduce_logsumexp(log_weights, axis=0) - tf.math.log(num)
+  relative = tf.exp(log_weights - log_mean)  # w / mean(w)
+  relative_std_error = (tf.math.reduce_std(relative, axis=0)
+                        * tf.sqrt(num / tf.maximum(num - 1., 1.)) / tf.sqrt(num))
+  spread = num_standard_errors * relative_std_error
+  lower_ratio = 1. - spread
+  lower = log_mean + tf.where(lower_ratio > 0.,
+                              tf.math.log(tf.maximum(lower_ratio, np.finfo(np.float64).tiny)),
+                              tf.constant(-np.inf, tf.float64))
+  upper = log_mean + tf.math.log1p(spread)
+  return log_mean, lower, upper

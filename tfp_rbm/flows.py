@@ -1,0 +1,195 @@
+"""Builders of ready flows: `glow`, `nice`, `flowpp`.
+
+Each builder takes only JSON-serialisable keyword arguments (so a Keras model
+can store the builder's name and kwargs and rebuild the flow) and returns a
+`tfb.Bijector` whose `inverse` maps data to a flat latent vector, ready for
+`tfd.TransformedDistribution(base, flow)` with a vector base of size
+`prod(image_shape)` (or `event_size`). The same `seed` gives the same initial
+parameters. Keras conditioners build on the first call; ActNorm layers
+initialise from the first batch passed to `inverse` (or `log_prob`).
+
+The defaults are the papers' sizes; tests use small ones.
+"""
+
+import numpy as np
+import tensorflow as tf
+from tensorflow_probability.python import bijectors as tfb
+
+from tfp_rbm import bijectors
+from tfp_rbm import networks
+
+__all__ = ['flowpp', 'glow', 'nice']
+
+
+def _seeds(seed, count):
+  """`count` reproducible integer seeds derived from `seed`."""
+  return iter(int(s) for s in
+              np.random.SeedSequence(seed).generate_state(count) % (2**31))
+
+
+def _flatten(image_shape):
+  shape = tf.TensorShape(image_shape)
+  return tfb.Reshape(event_shape_out=shape,
+                     event_shape_in=[shape.num_elements()])
+
+
+def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
+         hidden_channels=512, seed=0, dtype='float32'):
+  """Glow (Kingma & Dhariwal, 2018) with every latent kept, as EB-and-Flow.
+
+  Level `l` (data -> latent): `Squeeze`, then `num_steps` steps of
+  `ActNorm`, `Invertible1x1Conv` and `AffineCoupling` (a `ConvNet` with
+  `hidden_channels`); half the channels are factored out after every level
+  but the last (`multiscale`). Defaults: EB-and-Flow's MNIST model, 2 levels
+  of 8 steps with 512 hidden channels (Grathwohl et al., 2020, App. A.1).
+
+  Args:
+    image_shape: `[H, W, C]`; `H` and `W` divisible by `2**num_levels`.
+    num_levels: `int`, number of levels (squeezes).
+    num_steps: `int`, flow steps per level.
+    hidden_channels: `int`, width of the coupling networks.
+    seed: `int`, seed of the rotations and network weights.
+    dtype: `'float32'` or `'float64'`.
+
+  Returns:
+    A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`.
+
+  #### References
+
+  [1]: Diederik P. Kingma, Prafulla Dhariwal. Glow: Generative Flow with
+       Invertible 1x1 Convolutions. https://arxiv.org/abs/1807.03039
+  [2]: Will Grathwohl, Xuechen Li, Kevin Swersky, Milad Hashemi, Joern-Henrik
+       Jacobsen, Mohammad Norouzi, Geoffrey Hinton. Scaling RBMs to High
+       Dimensional Data with Invertible Neural Networks (EB-and-Flow), 2020.
+  """
+  seeds = _seeds(seed, 2 * num_levels * num_steps)
+  levels = []
+  channels = image_shape[-1]
+  for level in range(num_levels):
+    channels *= 4
+    steps = []
+    for step in range(num_steps):
+      conditioner = networks.ConvNet(
+          output_channels=channels, hidden_channels=hidden_channels,
+          seed=next(seeds), dtype=dtype, name=f'glow_net_{level}_{step}')
+      steps += [
+          bijectors.ActNorm(num_channels=channels, dtype=dtype),
+          bijectors.Invertible1x1Conv(num_channels=channels, seed=next(seeds),
+                                      dtype=dtype),
+          bijectors.AffineCoupling(conditioner),
+      ]
+    levels.append(tfb.Chain([bijectors.Squeeze()] + steps,
+                            name=f'glow_level_{level}'))
+    channels //= 2
+  return bijectors.multiscale(levels, image_shape, name='glow')
+
+
+def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
+         num_hidden_layers=5, seed=0, dtype='float32'):
+  """NICE (Dinh et al., 2014) over vectors: additive couplings, then scaling.
+
+  Data -> latent: `num_coupling_layers` `AdditiveCoupling`s with alternating
+  parity, each with an `MLP` of `num_hidden_layers` ReLU layers of
+  `hidden_units`, then `DiagonalScale`. Defaults: NICE's MNIST model (4
+  couplings, 5 hidden layers of 1000 units). Images are flattened by the
+  caller (`tf.reshape(x, [-1, 784])`); the flow's data side is a vector.
+
+  Args:
+    event_size: `int`, dimension of the (flattened) data.
+    num_coupling_layers: `int`.
+    hidden_units: `int`, width of the coupling networks.
+    num_hidden_layers: `int`, hidden layers per coupling network.
+    seed: `int`, seed of the network weights.
+    dtype: `'float32'` or `'float64'`.
+
+  Returns:
+    A `tfb.Bijector` on vectors of size `event_size`.
+
+  #### References
+
+  [1]: Laurent Dinh, David Krueger, Yoshua Bengio. NICE: Non-linear
+       Independent Components Estimation. https://arxiv.org/abs/1410.8516
+  """
+  seeds = _seeds(seed, num_coupling_layers)
+  couplings = []
+  for layer in range(num_coupling_layers):
+    parity = layer % 2
+    num_transformed = (event_size + parity) // 2
+    couplings.append(bijectors.AdditiveCoupling(
+        networks.MLP(output_units=num_transformed, hidden_units=hidden_units,
+                     num_hidden_layers=num_hidden_layers, seed=next(seeds),
+                     dtype=dtype, name=f'nice_net_{layer}'),
+        conditioning_parity=parity))
+  scale = bijectors.DiagonalScale(event_size=event_size, dtype=dtype)
+  return tfb.Chain(couplings + [scale], name='nice')
+
+
+def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
+           num_blocks=10, num_checkerboard_steps=4, num_channel_steps=2,
+           num_final_steps=3, seed=0, dtype='float32'):
+  """A Flow++-style flow of mixture-of-logistics CDF couplings (RBM-Flow).
+
+  Data -> latent: `num_checkerboard_steps` checkerboard couplings at full
+  resolution, `Squeeze`, `num_channel_steps` channel couplings, then
+  `num_final_steps` checkerboard couplings at the squeezed resolution; each
+  step is `ActNorm`, `Invertible1x1Conv` (where there is more than one
+  channel) and `MixLogCDFCoupling` with a `GatedResidualConvNet`, the mask
+  parity alternating. The latent is flattened to a vector. Defaults: Flow++'s
+  CIFAR-10 model in its released code (32 logistics, 96 hidden channels, 10
+  blocks; 4 checkerboard, 2 channel, 3 checkerboard steps). Flow++ splits
+  the checkerboard into two half-size tensors; here the conditioner reads the
+  masked image instead. RBM-Flow drops attention and dropout (O'Connor &
+  Vinci, 2021, App. A), and so do we.
+
+  Args:
+    image_shape: `[H, W, C]` with even `H` and `W`.
+    num_components: `int`, logistics per element.
+    hidden_channels: `int`, width of the gated residual networks.
+    num_blocks: `int`, gated residual blocks per network.
+    num_checkerboard_steps: `int`, steps before the squeeze.
+    num_channel_steps: `int`, channel-mask steps after the squeeze.
+    num_final_steps: `int`, checkerboard steps after those.
+    seed: `int`, seed of the rotations and network weights.
+    dtype: `'float32'` or `'float64'`.
+
+  Returns:
+    A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`.
+
+  #### References
+
+  [1]: Jonathan Ho, Xi Chen, Aravind Srinivas, Yan Duan, Pieter Abbeel.
+       Flow++: Improving Flow-Based Generative Models with Variational
+       Dequantization and Architecture Design. https://arxiv.org/abs/1902.00275
+  [2]: Daniel O'Connor, Walter Vinci. RBM-Flow and D-Flow: Invertible Flows
+       with Discrete Energy Base Spaces, 2021.
+  """
+  height, width, channels = image_shape
+  num_steps = num_checkerboard_steps + num_channel_steps + num_final_steps
+  seeds = _seeds(seed, 2 * num_steps)
+  params_per_element = 3 * num_components + 2
+
+  def step(index, channels, mask, parity):
+    transformed = channels if mask == 'checkerboard' else channels // 2
+    conditioner = networks.GatedResidualConvNet(
+        output_channels=transformed * params_per_element,
+        hidden_channels=hidden_channels, num_blocks=num_blocks,
+        seed=next(seeds), dtype=dtype, name=f'flowpp_net_{index}')
+    rotation_seed = next(seeds)
+    layers = [bijectors.ActNorm(num_channels=channels, dtype=dtype)]
+    if channels > 1:
+      layers.append(bijectors.Invertible1x1Conv(
+          num_channels=channels, seed=rotation_seed, dtype=dtype))
+    layers.append(bijectors.MixLogCDFCoupling(
+        conditioner, num_components=num_components, mask=mask, parity=parity))
+    return layers
+
+  layers = []
+  for i in range(num_checkerboard_steps):
+    layers += step(len(layers), channels, 'checkerboard', i % 2)
+  layers.append(bijectors.Squeeze())
+  for i in range(num_channel_steps):
+    layers += step(len(layers), 4 * channels, 'channel', i % 2)
+  for i in range(num_final_steps):
+    layers += step(len(layers), 4 * channels, 'checkerboard', i % 2)
+  latent_shape = [height // 2, width // 2, 4 * channels]
+  return tfb.Chain(layers + [_flatten(latent_shape)], name='flowpp')
