@@ -78,6 +78,20 @@ def test_dataset_of_image_label_pairs_and_model_attribute_give_same_result(resul
   assert again.bits_per_dim_exact == result.bits_per_dim_exact
 
 
-def test_evaluate_flow_rejects_non_flow():
-  with pytest.raises(TypeError, match='TransformedDistribution'):
-    evaluation.evaluate_flow(_flow().distribution, _images())
+def test_evaluate_flow_rejects_what_is_not_a_distribution():
+  with pytest.raises(TypeError, match='`model`'):
+    evaluation.evaluate_flow(object(), _images())
+
+
+def test_evaluate_flow_takes_a_keras_flow_model_with_network_conditioners():
+  # Keras conditioners make TFP build its non-composite _TransformedDistribution.
+  from tfp_rbm.keras import FlowModel  # pylint: disable=g-import-not-at-top
+  model = FlowModel(64, base={'kind': 'gaussian_bernoulli_rbm', 'num_hidden': 4},
+                    flow={'builder': 'nice', 'event_size': 64, 'hidden_units': 8,
+                          'num_hidden_layers': 1},
+                    preprocessing={'alpha': 0.05}, buffer_size=16)
+  evaluated = evaluation.evaluate_flow(model, _images(), num_chains=20, betas=20,
+                                       num_chains_per_point=1, seed=(5, 6))
+  assert evaluated.num_dims == 64
+  tolerance = 0.05 / (64 * np.log(2.))
+  assert abs(evaluated.bits_per_dim_ais - evaluated.bits_per_dim_exact) < tolerance

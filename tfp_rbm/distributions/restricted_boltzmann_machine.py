@@ -18,6 +18,7 @@ from tensorflow_probability.python.internal import samplers
 from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.distributions import boltzmann_math
+from tfp_rbm.mcmc import block_gibbs
 
 __all__ = ['RestrictedBoltzmannMachine', 'rbm_parameter_properties']
 
@@ -247,7 +248,6 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
       state = tf.convert_to_tensor(initial_state, dtype=self.dtype, name='initial_state')
       expected = ps.concat([[n], self.batch_shape_tensor(), self.event_shape_tensor()], 0)
       state = tf.broadcast_to(state, expected)
-    from tfp_rbm.mcmc import block_gibbs  # pylint: disable=g-import-not-at-top
     return block_gibbs.run_gibbs(self, state, num_steps, chain_seed)
 
   # -- Persistent-chain training and annealing ----------------------------
