@@ -20,7 +20,7 @@ digits), with a flow small enough for a CPU. A few minutes on a CPU:
         --output results/dflow_codes
 
 `--smoke` runs everything at toy size in seconds (used by the tests).
-Writes `metrics.json`, the PNGs, `samples.png` and `model.weights.h5` under
+Writes `metrics.json`, the PNGs, `samples.png` and `model.keras` under
 `--output`.
 """
 
@@ -35,11 +35,9 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_rbm import datasets
-from tfp_rbm import flows
 from tfp_rbm.image_grid import save_image_grid
 from tfp_rbm.keras import FlowModel
 
-tfb = tfp.bijectors
 tfd = tfp.distributions
 
 SMOKE = dict(dataset='digits', num_components=2, hidden_channels=4, num_blocks=1,
@@ -93,26 +91,6 @@ def default_dataset(data_dir):
     return 'digits'
 
 
-def dequantized_batches(images, batch_size, seed, shuffle):
-  """uint8 images -> equal batches of (pixel + u) / 256 in [0, 1), flattened."""
-  flat = images.reshape(len(images), -1)
-  ds = tf.data.Dataset.from_tensor_slices(flat)
-  if shuffle:
-    ds = ds.shuffle(len(flat), seed=seed, reshuffle_each_iteration=True)
-  ds = ds.batch(batch_size, drop_remainder=True)
-  return ds.map(lambda x: (tf.cast(x, tf.float32) + tf.random.uniform(tf.shape(x), seed=seed))
-                / 256.).prefetch(2)
-
-
-def full_batches(images, max_batch_size=256):
-  """Test images in equal batches (the largest divisor of N up to `max_batch_size`).
-
-  Every batch then has the same static size: Glow's and Flow++'s inverse need
-  a static image shape, which a ragged last batch loses in graph mode.
-  """
-  return max(b for b in range(1, min(max_batch_size, len(images)) + 1) if len(images) % b == 0)
-
-
 def hamming_distances(codes, labels):
   """Mean fraction of differing spins between codes of the same / different classes."""
   codes = np.asarray(codes)
@@ -135,17 +113,16 @@ def main(argv=None):
   event_size = int(np.prod(image_shape))
   print(f'D-Flow on {dataset} {image_shape}: {len(train_images)} train / '
         f'{len(test_images)} test images')
-  train_batches = dequantized_batches(train_images, args.batch_size, args.seed, shuffle=True)
-  test_batches = dequantized_batches(test_images, full_batches(test_images), args.seed + 1,
-                                     shuffle=False)
+  train_batches = datasets.dequantized_batches(train_images, args.batch_size, args.seed,
+                                               shuffle=True)
+  # Unshuffled: the same dequantized test images on every pass.
+  test_batches = datasets.dequantized_batches(test_images, 256, args.seed + 1)
 
-  flow = tfb.Chain([  # FlowModel feeds flat vectors; the flow's data side is an image.
-      tfb.Reshape(event_shape_out=[event_size], event_shape_in=image_shape),
-      flows.flowpp(image_shape=image_shape, num_components=args.num_components,
-                   hidden_channels=args.hidden_channels, num_blocks=args.num_blocks,
-                   num_checkerboard_steps=args.checkerboard_steps,
-                   num_channel_steps=args.channel_steps, num_final_steps=args.final_steps,
-                   seed=args.seed)])
+  flow = {'builder': 'flowpp', 'image_shape': image_shape,
+          'num_components': args.num_components, 'hidden_channels': args.hidden_channels,
+          'num_blocks': args.num_blocks, 'num_checkerboard_steps': args.checkerboard_steps,
+          'num_channel_steps': args.channel_steps, 'num_final_steps': args.final_steps,
+          'seed': args.seed}
   model = FlowModel(event_size, base={'kind': 'discrete_mixture', 'initial_delta': args.delta},
                     flow=flow, preprocessing={'alpha': 0.05}, seed=args.seed)
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
@@ -153,8 +130,7 @@ def main(argv=None):
   model.initialize(next(iter(train_batches)))
   start = time.time()
   model.fit(train_batches, epochs=args.epochs, verbose=2, shuffle=False, callbacks=[
-      keras.callbacks.ModelCheckpoint(os.path.join(args.output, 'model.weights.h5'),
-                                      save_weights_only=True)])
+      keras.callbacks.ModelCheckpoint(os.path.join(args.output, 'model.keras'))])
   train_seconds = time.time() - start
   bits = model.evaluate(test_batches, return_dict=True, verbose=0)['bits_per_dim']
   base = model.base

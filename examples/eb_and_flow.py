@@ -36,17 +36,12 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
-import tensorflow_probability as tfp
-from tensorflow_probability.python.distributions import transformed_distribution
 
 from tfp_rbm import datasets
 from tfp_rbm import evaluation
-from tfp_rbm import flows
 from tfp_rbm import mcmc
 from tfp_rbm.image_grid import save_image_grid
 from tfp_rbm.keras import FlowModel
-
-tfb = tfp.bijectors
 
 SMOKE = dict(dataset='digits', num_hidden=4, nice_hidden_units=16, nice_hidden_layers=1,
              nice_coupling_layers=2, glow_levels=1, glow_steps=1, glow_channels=4, epochs=1,
@@ -108,60 +103,30 @@ def default_dataset(data_dir):
     return 'digits'
 
 
-def dequantized_batches(images, batch_size, seed, shuffle):
-  """uint8 images -> equal batches of (pixel + u) / 256 in [0, 1), flattened."""
-  flat = images.reshape(len(images), -1)
-  ds = tf.data.Dataset.from_tensor_slices(flat)
-  if shuffle:
-    ds = ds.shuffle(len(flat), seed=seed, reshuffle_each_iteration=True)
-  ds = ds.batch(batch_size, drop_remainder=True)
-  return ds.map(lambda x: (tf.cast(x, tf.float32) + tf.random.uniform(tf.shape(x), seed=seed))
-                / 256.).prefetch(2)
-
-
-def full_batches(images, max_batch_size=256):
-  """Test images in equal batches (the largest divisor of N up to `max_batch_size`).
-
-  Every batch then has the same static size: Glow's and Flow++'s inverse need
-  a static image shape, which a ragged last batch loses in graph mode.
-  """
-  return max(b for b in range(1, min(max_batch_size, len(images)) + 1) if len(images) % b == 0)
-
-
 def build_flow(kind, args, image_shape):
-  """NICE as a spec (savable as .keras); Glow as a bijector on flat vectors."""
-  event_size = int(np.prod(image_shape))
+  """The flow's spec: a model built from specs is saved as `.keras`.
+
+  NICE acts on the flat data vectors; Glow's spec names the image shape, and
+  `FlowModel` reshapes the flat vectors to it.
+  """
   if kind == 'nice':
-    return {'builder': 'nice', 'event_size': event_size, 'hidden_units': args.nice_hidden_units,
+    return {'builder': 'nice', 'event_size': int(np.prod(image_shape)),
+            'hidden_units': args.nice_hidden_units,
             'num_hidden_layers': args.nice_hidden_layers,
             'num_coupling_layers': args.nice_coupling_layers, 'seed': args.seed}
-  # FlowModel feeds flat vectors; Glow's data side is an image.
-  return tfb.Chain([
-      tfb.Reshape(event_shape_out=[event_size], event_shape_in=image_shape),
-      flows.glow(image_shape=image_shape, num_levels=args.glow_levels,
-                 num_steps=args.glow_steps, hidden_channels=args.glow_channels,
-                 seed=args.seed)])
+  return {'builder': 'glow', 'image_shape': image_shape, 'num_levels': args.glow_levels,
+          'num_steps': args.glow_steps, 'hidden_channels': args.glow_channels,
+          'seed': args.seed}
 
 
 def num_parameters(model):
   return int(sum(np.prod(v.shape) for v in model.trainable_variables))
 
 
-class EvaluatedFlow(transformed_distribution.TransformedDistribution):
-  """`tfd.TransformedDistribution` that `evaluate_flow` accepts for any flow.
-
-  With Keras conditioners the flow is not a composite tensor, and
-  `tfd.TransformedDistribution(base, flow)` then returns TFP's private
-  `_TransformedDistribution`, which is not an instance of the public class
-  that `evaluate_flow` checks for. A subclass is always constructed as itself.
-  """
-
-
 def evaluate_rbm_model(model, test, args):
   """AIS / RAISE / exact test bits/dim of a model with an RBM base."""
-  flow = model.flow if model.flow is not None else tfb.Identity()
   result = evaluation.evaluate_flow(
-      EvaluatedFlow(model.base, flow), test, num_chains=args.ais_chains,
+      model, test, num_chains=args.ais_chains,
       num_chains_per_point=args.raise_chains, betas=args.ais_temperatures,
       seed=(args.seed, 7), progress=not args.smoke)
   return dict(bits_per_dim_exact=result.bits_per_dim_exact,
@@ -192,14 +157,10 @@ def train(name, base, flow, args, train_batches, image_shape):
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                 run_eagerly=args.run_eagerly)
   model.initialize(next(iter(train_batches)))
-  # A flow given as a bijector (Glow) cannot be serialized as .keras: save weights.
-  checkpoint = os.path.join(args.output, name + ('.weights.h5' if isinstance(flow, tfb.Bijector)
-                                                 else '.keras'))
   print(f'--- {name}: {num_parameters(model)} parameters')
   start = time.time()
   model.fit(train_batches, epochs=args.epochs, verbose=2, shuffle=False, callbacks=[
-      keras.callbacks.ModelCheckpoint(checkpoint,
-                                      save_weights_only=checkpoint.endswith('.weights.h5'))])
+      keras.callbacks.ModelCheckpoint(os.path.join(args.output, name + '.keras'))])
   return model, time.time() - start
 
 
@@ -214,9 +175,9 @@ def main(argv=None):
   args.buffer_size = min(args.buffer_size, len(train_images))
   print(f'EB-and-Flow on {dataset} {image_shape}: {len(train_images)} train / '
         f'{len(test_images)} test images')
-  train_batches = dequantized_batches(train_images, args.batch_size, args.seed, shuffle=True)
-  test_batches = dequantized_batches(test_images, full_batches(test_images), args.seed + 1,
-                                     shuffle=False)
+  train_batches = datasets.dequantized_batches(train_images, args.batch_size, args.seed,
+                                               shuffle=True)
+  test_batches = datasets.dequantized_batches(test_images, 256, args.seed + 1)
   rbm = {'kind': 'gaussian_bernoulli_rbm', 'num_hidden': args.num_hidden}
 
   rows = []

@@ -39,17 +39,12 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
-import tensorflow_probability as tfp
 
 from tfp_rbm import datasets
 from tfp_rbm import evaluation
-from tfp_rbm import flows
 from tfp_rbm.image_grid import save_image_grid
 from tfp_rbm.keras import build_base
 from tfp_rbm.keras import FlowModel
-
-tfb = tfp.bijectors
 
 BASES = ['normal', 'multivariate_normal', 'discrete_mixture', 'smoothed_rbm']
 PAPER_NAMES = {'normal': 'Gaussian-Flow', 'multivariate_normal': 'MultiCov-Flow',
@@ -116,26 +111,6 @@ def default_dataset(data_dir):
     return 'digits'
 
 
-def dequantized_batches(images, batch_size, seed, shuffle):
-  """uint8 images -> equal batches of (pixel + u) / 256 in [0, 1), flattened."""
-  flat = images.reshape(len(images), -1)
-  ds = tf.data.Dataset.from_tensor_slices(flat)
-  if shuffle:
-    ds = ds.shuffle(len(flat), seed=seed, reshuffle_each_iteration=True)
-  ds = ds.batch(batch_size, drop_remainder=True)
-  return ds.map(lambda x: (tf.cast(x, tf.float32) + tf.random.uniform(tf.shape(x), seed=seed))
-                / 256.).prefetch(2)
-
-
-def full_batches(images, max_batch_size=256):
-  """Test images in equal batches (the largest divisor of N up to `max_batch_size`).
-
-  Every batch then has the same static size: Glow's and Flow++'s inverse need
-  a static image shape, which a ragged last batch loses in graph mode.
-  """
-  return max(b for b in range(1, min(max_batch_size, len(images)) + 1) if len(images) % b == 0)
-
-
 def base_spec(kind, args):
   if kind == 'smoothed_rbm':
     return {'kind': kind, 'first_group_size': args.rbm_first_group,
@@ -146,16 +121,14 @@ def base_spec(kind, args):
 
 
 def make_model(base, hidden_channels, args, image_shape):
-  """FlowModel of `base` and a Flow++-style flow fed flat vectors."""
-  event_size = int(np.prod(image_shape))
-  flow = tfb.Chain([
-      tfb.Reshape(event_shape_out=[event_size], event_shape_in=image_shape),
-      flows.flowpp(image_shape=image_shape, num_components=args.num_components,
-                   hidden_channels=hidden_channels, num_blocks=args.num_blocks,
-                   num_checkerboard_steps=args.checkerboard_steps,
-                   num_channel_steps=args.channel_steps, num_final_steps=args.final_steps,
-                   seed=args.seed)])
-  return FlowModel(event_size, base=base, flow=flow, preprocessing={'alpha': 0.05},
+  """FlowModel of `base` and a Flow++-style flow (a spec: savable as `.keras`)."""
+  flow = {'builder': 'flowpp', 'image_shape': image_shape,
+          'num_components': args.num_components, 'hidden_channels': hidden_channels,
+          'num_blocks': args.num_blocks, 'num_checkerboard_steps': args.checkerboard_steps,
+          'num_channel_steps': args.channel_steps, 'num_final_steps': args.final_steps,
+          'seed': args.seed}
+  return FlowModel(int(np.prod(image_shape)), base=base, flow=flow,
+                   preprocessing={'alpha': 0.05},
                    buffer_size=args.buffer_size, num_gibbs_steps=args.gibbs_steps,
                    seed=args.seed)
 
@@ -212,9 +185,9 @@ def main(argv=None):
   args.buffer_size = min(args.buffer_size, len(train_images))
   print(f'RBM-Flow ablation on {dataset} {image_shape}: {len(train_images)} train / '
         f'{len(test_images)} test images')
-  train_batches = dequantized_batches(train_images, args.batch_size, args.seed, shuffle=True)
-  test_batches = dequantized_batches(test_images, full_batches(test_images), args.seed + 1,
-                                     shuffle=False)
+  train_batches = datasets.dequantized_batches(train_images, args.batch_size, args.seed,
+                                               shuffle=True)
+  test_batches = datasets.dequantized_batches(test_images, 256, args.seed + 1)
 
   specs = {kind: base_spec(kind, args) for kind in args.bases}
   base_parameters = {
@@ -234,8 +207,7 @@ def main(argv=None):
           f'{total} parameters ({base_parameters[kind]} in the base)')
     start = time.time()
     model.fit(train_batches, epochs=args.epochs, verbose=2, shuffle=False, callbacks=[
-        keras.callbacks.ModelCheckpoint(os.path.join(args.output, f'{kind}.weights.h5'),
-                                        save_weights_only=True)])
+        keras.callbacks.ModelCheckpoint(os.path.join(args.output, f'{kind}.keras'))])
     seconds = time.time() - start
     bits, method = bits_per_dim(model, kind, test_batches, args)
     save_image_grid(model.sample(min(64, args.buffer_size), seed=(args.seed, 1)).numpy(),

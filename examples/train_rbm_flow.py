@@ -17,7 +17,6 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 import tfp_rbm
 from tfp_rbm import datasets
@@ -48,17 +47,6 @@ def parse_args(argv=None):
   return parser.parse_args(argv)
 
 
-def dequantized_batches(images, batch_size, seed, shuffle):
-  """uint8 images -> batches of (pixel + u) / 256 in [0, 1), flattened."""
-  flat = images.reshape(len(images), -1)
-  ds = tf.data.Dataset.from_tensor_slices(flat)
-  if shuffle:
-    ds = ds.shuffle(len(flat), seed=seed, reshuffle_each_iteration=True)
-  ds = ds.batch(batch_size, drop_remainder=shuffle)
-  return ds.map(lambda x: (tf.cast(x, tf.float32) + tf.random.uniform(tf.shape(x), seed=seed))
-                / 256.).prefetch(2)
-
-
 def main(argv=None):
   args = parse_args(argv)
   keras.utils.set_random_seed(args.seed)
@@ -85,8 +73,8 @@ def main(argv=None):
                     buffer_size=min(args.buffer_size, len(train)),
                     num_gibbs_steps=args.gibbs_steps, seed=args.seed)
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
-  train_batches = dequantized_batches(train, args.batch_size, args.seed, shuffle=True)
-  test_batches = dequantized_batches(test, 256, args.seed + 1, shuffle=False)
+  train_batches = datasets.dequantized_batches(train, args.batch_size, args.seed, shuffle=True)
+  test_batches = datasets.dequantized_batches(test, 256, args.seed + 1)
   model.initialize(next(iter(train_batches)))
   start = time.time()
   model.fit(train_batches, epochs=args.epochs, verbose=2, shuffle=False, callbacks=[

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from tfp_rbm.datasets import binarize
 from tfp_rbm.datasets import dequantize
+from tfp_rbm.datasets import dequantized_batches
 
 ALL_PIXELS = np.arange(256, dtype=np.uint8)
 
@@ -34,6 +35,31 @@ def test_dequantize_is_a_function_of_the_seed():
   compiled = tf.function(dequantize)(tf.constant(images), tf.constant([1, 2]))
   np.testing.assert_array_equal(first, compiled)
   assert not np.array_equal(first, dequantize(images, seed=[1, 3]))
+
+
+def test_dequantized_batches_for_evaluation_keep_order_and_noise():
+  images = np.random.default_rng(1).integers(0, 256, [10, 3, 2, 1], np.uint8)
+  ds = dequantized_batches(images, 4, seed=5)
+  first = [b.numpy() for b in ds]
+  assert [b.shape for b in first] == [(4, 6), (4, 6), (2, 6)]  # partial last batch kept
+  x = np.concatenate(first)
+  assert x.dtype == np.float32 and x.min() >= 0. and x.max() < 1.
+  np.testing.assert_array_equal(np.floor(x * 256.), images.reshape(10, 6))
+  np.testing.assert_array_equal(x, np.concatenate([b.numpy() for b in ds]))  # every pass
+  assert not np.array_equal(x, np.concatenate(list(dequantized_batches(images, 4, seed=6))))
+
+
+def test_dequantized_batches_for_training_reshuffle_and_redraw():
+  images = np.arange(40, dtype=np.uint8).reshape(10, 2, 2) * 6
+  ds = dequantized_batches(images, 4, seed=3, shuffle=True, dtype=tf.float64)
+  passes = [np.concatenate([b.numpy() for b in ds]) for _ in range(2)]
+  for x in passes:
+    assert x.shape == (8, 4) and x.dtype == np.float64  # partial batch dropped
+    pixels = np.floor(x * 256.)
+    assert {tuple(p) for p in pixels} <= {tuple(p) for p in images.reshape(10, 4)}
+  # New order and new noise on the second pass.
+  assert not np.array_equal(np.floor(passes[0] * 256.), np.floor(passes[1] * 256.))
+  assert not np.array_equal(passes[0] % (1. / 256.), passes[1] % (1. / 256.))
 
 
 @pytest.mark.parametrize('function', [dequantize, binarize])

@@ -32,7 +32,7 @@ def test_eb_and_flow(tmp_path):
   metrics = _written(tmp_path, [
       'metrics.json', 'gibbs_chain_none.png', 'gibbs_chain_nice.png', 'gibbs_chain_glow.png',
       'samples_nice_normal.png', 'samples_glow_gaussian_bernoulli_rbm.png',
-      'nice_gaussian_bernoulli_rbm.keras', 'glow_gaussian_bernoulli_rbm.weights.h5'])
+      'nice_gaussian_bernoulli_rbm.keras', 'glow_gaussian_bernoulli_rbm.keras'])
   assert metrics == returned
   models = {r['model']: r for r in metrics['models']}
   assert sorted(models) == sorted([
@@ -53,7 +53,7 @@ def test_rbm_flow_ablation(tmp_path):
   returned = _main('rbm_flow_ablation')(['--smoke', '--output', str(tmp_path)])
   bases = ['normal', 'multivariate_normal', 'discrete_mixture', 'smoothed_rbm']
   metrics = _written(tmp_path, ['metrics.json'] + [f'samples_{b}.png' for b in bases]
-                     + [f'{b}.weights.h5' for b in bases])
+                     + [f'{b}.keras' for b in bases])
   assert metrics == returned
   rows = {r['base']: r for r in metrics['models']}
   assert sorted(rows) == sorted(bases)
@@ -71,7 +71,7 @@ def test_rbm_flow_ablation(tmp_path):
 def test_dflow_codes(tmp_path):
   returned = _main('dflow_codes')(['--smoke', '--output', str(tmp_path)])
   metrics = _written(tmp_path, ['metrics.json', 'code_columns.png', 'test_codes.png',
-                                'samples.png', 'model.weights.h5'])
+                                'samples.png', 'model.keras'])
   assert metrics == returned
   assert _finite(metrics['test_bits_per_dim'])
   assert 0.5 <= metrics['mean_code_confidence'] <= 1.

@@ -1,15 +1,17 @@
 """From uint8 pixels to model inputs: uniform dequantization, binarization.
 
-Both take a uint8 tensor of any shape (one image `[H, W, C]` or a batch) and
-use stateless seeds, so the same seed gives the same result in eager mode,
-inside `tf.function` and in a `tf.data` map. For an MLP or an RBM over
-pixels, flatten after: `tf.reshape(x, [-1, h * w * c])` for a batch.
+`dequantize` and `binarize` take a uint8 tensor of any shape (one image
+`[H, W, C]` or a batch) and use stateless seeds, so the same seed gives the
+same result in eager mode, inside `tf.function` and in a `tf.data` map. For
+an MLP or an RBM over pixels, flatten after: `tf.reshape(x, [-1, h * w * c])`
+for a batch. `dequantized_batches` does both for a whole image array: a
+`tf.data` pipeline of flat dequantized batches for training or evaluation.
 """
 
 import numpy as np
 import tensorflow as tf
 
-__all__ = ['binarize', 'dequantize']
+__all__ = ['binarize', 'dequantize', 'dequantized_batches']
 
 
 def _as_pixels(images):
@@ -58,6 +60,56 @@ def dequantize(images, seed, dtype=tf.float32):
   # (255 + u) / 256 rounds to exactly 1 in float32 when u is within 2^-17 of
   # 1; keep the half-open interval so a logit pre-transform stays finite.
   return tf.minimum(x, np.nextafter(dtype.as_numpy_dtype(1), 0))
+
+
+def dequantized_batches(images, batch_size, seed, shuffle=False, dtype=tf.float32):
+  """Batches of flat, dequantized images: `x = (pixel + u) / 256` in `[0, 1)`.
+
+  Each image `[H, W, C]` becomes a vector of `H * W * C` values, dequantized
+  as by `dequantize`. With `shuffle=True` (training) the images are shuffled
+  afresh on every pass over the dataset (`reshuffle_each_iteration`), every
+  batch gets new noise on every pass, and a last partial batch is dropped so
+  that every step sees `batch_size` images. With `shuffle=False`
+  (evaluation) the order is kept, the last batch may be smaller, and every
+  pass gives the same values: the noise of batch `k` is drawn with the
+  stateless seed `[seed, k]`.
+
+  #### Examples
+
+  ```python
+  images = tfp_rbm.datasets.load_numpy('digits', 'train')       # uint8 [1500, 8, 8, 1]
+  train = dequantized_batches(images, 128, seed=0, shuffle=True)  # [128, 64] float32
+  test = dequantized_batches(
+      tfp_rbm.datasets.load_numpy('digits', 'test'), 256, seed=1)  # same x every pass
+  model.fit(train, epochs=10)
+  model.evaluate(test)
+  ```
+
+  Args:
+    images: uint8 array or tensor `[N, ...]` of `N` images (any image shape).
+    batch_size: Python int, images per batch.
+    seed: Python int; seeds the shuffle and the dequantization noise.
+    shuffle: whether to shuffle (and drop a last partial batch) for training.
+    dtype: `tf.float32` or `tf.float64`.
+
+  Returns:
+    A `tf.data.Dataset` of `dtype` tensors `[batch_size, H * W * C]`.
+  """
+  pixels = _as_pixels(images)
+  num_images = int(pixels.shape[0])
+  flat = tf.reshape(pixels, [num_images, -1])
+  ds = tf.data.Dataset.from_tensor_slices(flat)
+  if shuffle:
+    ds = ds.shuffle(num_images, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=True)
+    # A new pair of noise seeds per batch, different on every pass.
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+    ds = tf.data.Dataset.zip(ds, seeds)
+  else:
+    ds = ds.batch(batch_size).enumerate().map(
+        lambda index, x: (x, tf.stack([tf.constant(seed, tf.int64), index])))
+  return ds.map(lambda x, noise_seed: dequantize(x, noise_seed, dtype),
+                num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def binarize(images, seed=None, threshold=None, dtype=tf.float32):

@@ -14,10 +14,14 @@ import tensorflow as tf
 from tensorflow.python.ops import control_flow_util  # pylint: disable=g-direct-tensorflow-import
 from tensorflow_probability.python.distributions import finite_discrete
 from tensorflow_probability.python.distributions import independent
+from tensorflow_probability.python.internal import assert_util
+from tensorflow_probability.python.internal import tensor_util
 
 __all__ = [
     'MAX_ENUMERATION_BITS',
     'common_float_dtype',
+    'finite_parameter_assertions',
+    'finite_value_assertions',
     'bernoulli_sample',
     'binary_states',
     'hidden_to_visible',
@@ -205,3 +209,30 @@ def common_float_dtype(named_args):
           f'{dtype.name}; use one floating dtype.')
     dtype = arg_dtype
   return dtype or tf.float32
+
+
+def finite_parameter_assertions(named_parameters, is_init):
+  """Assertions that parameters are finite, each naming its argument.
+
+  TFP's convention: a constant is checked once at construction
+  (`is_init=True`), a variable every time it is used (`is_init=False`).
+
+  Args:
+    named_parameters: iterable of `(argument_name, tensor_or_None)`.
+    is_init: whether the distribution is being constructed.
+
+  Returns:
+    A list of assertion ops.
+  """
+  return [assert_util.assert_equal(
+      tf.reduce_all(tf.math.is_finite(tensor)), True,
+      message=f'Argument `{arg}` must be finite (found NaN or Inf).')
+          for arg, tensor in named_parameters
+          if tensor is not None and is_init != tensor_util.is_ref(tensor)]
+
+
+def finite_value_assertions(value):
+  """Assertion that a sample or data point is finite, naming `value`."""
+  return [assert_util.assert_equal(
+      tf.reduce_all(tf.math.is_finite(value)), True,
+      message='Argument `value` must be finite (found NaN or Inf).')]

@@ -116,13 +116,8 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
   def _parameter_control_dependencies(self, is_init):
     if not self.validate_args:
       return []
-    assertions = []
-    for arg, tensor in (('field', self._field), ('delta', self._delta)):
-      if is_init == tensor_util.is_ref(tensor):
-        continue
-      assertions.append(assert_util.assert_equal(
-          tf.reduce_all(tf.math.is_finite(tensor)), True,
-          message=f'Argument `{arg}` must be finite (found NaN or Inf).'))
+    assertions = boltzmann_math.finite_parameter_assertions(
+        (('field', self._field), ('delta', self._delta)), is_init)
     if is_init != tensor_util.is_ref(self._delta):
       assertions.append(assert_util.assert_positive(
           self._delta, message='Argument `delta` must be positive.'))
@@ -131,9 +126,7 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
   def _sample_control_dependencies(self, x):
     if not self.validate_args:
       return []
-    return [assert_util.assert_equal(
-        tf.reduce_all(tf.math.is_finite(x)), True,
-        message='Argument `value` must be finite (found NaN or Inf).')]
+    return boltzmann_math.finite_value_assertions(x)
 
   def _log_prob(self, value):
     h = tf.convert_to_tensor(self._field)

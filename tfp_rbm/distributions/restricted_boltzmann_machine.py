@@ -10,7 +10,6 @@ Subclasses supply the free energy, the two conditionals and the exact log Z.
 
 import tensorflow as tf
 from tensorflow_probability.python.distributions import distribution
-from tensorflow_probability.python.internal import assert_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import reparameterization
@@ -134,14 +133,7 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
   def _parameter_control_dependencies(self, is_init):
     if not self.validate_args:
       return []
-    assertions = []
-    for arg, tensor in self._named_parameters():
-      if tensor is None or is_init == tensor_util.is_ref(tensor):
-        continue
-      assertions.append(assert_util.assert_equal(
-          tf.reduce_all(tf.math.is_finite(tensor)), True,
-          message=f'Argument `{arg}` must be finite (found NaN or Inf).'))
-    return assertions
+    return boltzmann_math.finite_parameter_assertions(self._named_parameters(), is_init)
 
   def _named_parameters(self):
     return [('weights', self._weights), ('visible_bias', self._visible_bias),
@@ -151,9 +143,7 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
   def _sample_control_dependencies(self, x):
     if not self.validate_args:
       return []
-    return [assert_util.assert_equal(
-        tf.reduce_all(tf.math.is_finite(x)), True,
-        message='Argument `value` must be finite (found NaN or Inf).')]
+    return boltzmann_math.finite_value_assertions(x)
 
   # -- Energies and conditionals (subclasses) ----------------------------
 

@@ -248,15 +248,9 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
   def _parameter_control_dependencies(self, is_init):
     if not self.validate_args:
       return []
-    assertions = []
-    for arg, tensor in (('weights', self._weights), ('field', self._field),
-                        ('delta', self._delta), ('margin', self._margin),
-                        ('log_normalizer', self._log_normalizer)):
-      if tensor is None or is_init == tensor_util.is_ref(tensor):
-        continue
-      assertions.append(assert_util.assert_equal(
-          tf.reduce_all(tf.math.is_finite(tensor)), True,
-          message=f'Argument `{arg}` must be finite (found NaN or Inf).'))
+    assertions = boltzmann_math.finite_parameter_assertions(
+        (('weights', self._weights), ('field', self._field), ('delta', self._delta),
+         ('margin', self._margin), ('log_normalizer', self._log_normalizer)), is_init)
     if self._delta is None:
       return assertions
     delta = tf.convert_to_tensor(self._delta)
@@ -273,9 +267,7 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
   def _sample_control_dependencies(self, x):
     if not self.validate_args:
       return []
-    return [assert_util.assert_equal(
-        tf.reduce_all(tf.math.is_finite(x)), True,
-        message='Argument `value` must be finite (found NaN or Inf).')]
+    return boltzmann_math.finite_value_assertions(x)
 
   # -- Continuous density -------------------------------------------------
 
