@@ -124,3 +124,16 @@ def test_unknown_specs_are_named():
     FlowModel(EVENT_SIZE, base={'kind': 'boltzmann'})
   with pytest.raises(ValueError, match='Unknown flow builder'):
     FlowModel(EVENT_SIZE, base={'kind': 'normal'}, flow={'builder': 'realnvp'})
+
+
+def test_coupling_leaving_the_positive_definite_region_stops_with_a_clear_message():
+  from tfp_rbm.distributions import SmoothedRBM  # pylint: disable=g-import-not-at-top
+  weights = tf.Variable(np.full([3, 3], 0.3, np.float32))
+  base = SmoothedRBM(weights, tf.Variable(np.zeros(6, np.float32)), delta=tf.Variable(1.),
+                     validate_args=True)
+  model = FlowModel(EVENT_SIZE, base=base, buffer_size=32, num_gibbs_steps=2)
+  model.compile(optimizer=keras.optimizers.SGD(0.1), jit_compile=False)
+  weights.assign(np.full([3, 3], 0.5, np.float32))  # ||W||_2 = 1.5 > delta = 1
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match='`delta` must exceed the largest singular value of `weights`'):
+    model.fit(_data(32), batch_size=16, epochs=1, verbose=0)
