@@ -1,4 +1,4 @@
-"""Executes every ```python block of every page in docs/, page by page.
+"""Executes every ```python block of every page in docs/ and the README.
 
 Blocks of one page share a namespace and run in order, so a tutorial is a
 script a reader can follow. Pages keep their sizes small enough for CI.
@@ -10,7 +10,7 @@ import re
 import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parents[2] / 'docs'
-PAGES = sorted(p for p in DOCS.rglob('*.md') if p.name != 'api.md')
+PAGES = sorted(p for p in DOCS.rglob('*.md') if p.name != 'api.md') + [DOCS.parent / 'README.md']
 CODE_BLOCK = re.compile(r'^```python\n(.*?)^```', re.MULTILINE | re.DOTALL)
 
 
