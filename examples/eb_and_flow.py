@@ -95,13 +95,6 @@ def parse_args(argv=None):
   return args
 
 
-def default_dataset(data_dir):
-  try:
-    datasets.load_numpy('fashion_mnist', 'test', data_dir=data_dir)
-    return 'fashion_mnist'
-  except FileNotFoundError:
-    return 'digits'
-
 
 def build_flow(kind, args, image_shape):
   """The flow's spec: a model built from specs is saved as `.keras`.
@@ -168,7 +161,7 @@ def main(argv=None):
   args = parse_args(argv)
   keras.utils.set_random_seed(args.seed)
   os.makedirs(args.output, exist_ok=True)
-  dataset = args.dataset or default_dataset(args.data_dir)
+  dataset = args.dataset or datasets.first_available(['fashion_mnist', 'digits'], args.data_dir)
   train_images = datasets.load_numpy(dataset, 'train', data_dir=args.data_dir)[:args.max_train]
   test_images = datasets.load_numpy(dataset, 'test', data_dir=args.data_dir)[:args.max_test]
   image_shape = list(train_images.shape[1:])

@@ -184,3 +184,9 @@ def test_unknown_dataset_name_lists_known_names():
 def test_bad_split_or_source_is_named(kwargs, match):
   with pytest.raises(ValueError, match=match):
     datasets.load(**kwargs)
+
+
+def test_first_available_falls_back_to_the_shipped_digits(tmp_path):
+  assert datasets.first_available(['fashion_mnist', 'digits'], data_dir=str(tmp_path)) == 'digits'
+  with pytest.raises(FileNotFoundError, match='fashion'):
+    datasets.first_available(['fashion_mnist'], data_dir=str(tmp_path))

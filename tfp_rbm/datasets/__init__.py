@@ -23,6 +23,7 @@ train = tfp_rbm.datasets.dequantized_batches(
 from tfp_rbm.datasets.cifar import read_cifar10_batch
 from tfp_rbm.datasets.idx import read_idx
 from tfp_rbm.datasets.loading import DATA_DIR_ENV_VAR
+from tfp_rbm.datasets.loading import first_available
 from tfp_rbm.datasets.loading import load
 from tfp_rbm.datasets.loading import load_numpy
 from tfp_rbm.datasets.loading import NAMES
@@ -43,6 +44,7 @@ __all__ = [
     'binarize',
     'dequantize',
     'dequantized_batches',
+    'first_available',
     'load',
     'load_numpy',
     'read_cifar10_batch',

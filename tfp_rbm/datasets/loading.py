@@ -130,6 +130,27 @@ def load_numpy(name, split='train', *, data_dir=None, source='auto',
   return found if with_labels else found[0]
 
 
+def first_available(names, data_dir=None):
+  """The first of `names` whose data can be found, without reading any images.
+
+  Examples pick Fashion-MNIST when it is installed and fall back to the
+  shipped digits: `first_available(['fashion_mnist', 'digits'])`.
+
+  Raises:
+    FileNotFoundError: when none is found (naming where to put the files).
+  """
+  errors = []
+  for name in names:
+    _check_choice('dataset name', name, NAMES)
+    if name in _SHIPPED:
+      return name
+    builder, tfds_note = _prepared_tfds_builder(name, data_dir, required=False)
+    if builder is not None or _find_local_files(name, 'test', data_dir) is not None:
+      return name
+    errors.append(_missing_files_message(name, 'test', data_dir, tfds_note))
+  raise FileNotFoundError('\n\n'.join(errors))
+
+
 def search_directories(name, data_dir=None):
   """The directories searched, in order, for local files of `name`.
 
