@@ -19,6 +19,7 @@ from tensorflow_probability.python.internal import tensor_util
 
 __all__ = [
     'MAX_ENUMERATION_BITS',
+    'broadcast_to_batch_and_event',
     'common_float_dtype',
     'finite_parameter_assertions',
     'finite_value_assertions',
@@ -236,3 +237,11 @@ def finite_value_assertions(value):
   return [assert_util.assert_equal(
       tf.reduce_all(tf.math.is_finite(value)), True,
       message='Argument `value` must be finite (found NaN or Inf).')]
+
+
+def broadcast_to_batch_and_event(distribution, value):
+  """`value` broadcast against the distribution's `batch_shape + event_shape`."""
+  shape = tf.broadcast_dynamic_shape(
+      tf.shape(value),
+      tf.concat([distribution.batch_shape_tensor(), distribution.event_shape_tensor()], axis=0))
+  return tf.broadcast_to(value, shape)

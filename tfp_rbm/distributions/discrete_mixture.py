@@ -169,10 +169,8 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
     """
     with self._name_and_control_scope(name):
       spins = tf.convert_to_tensor(spins, dtype=self.dtype, name='spins')
-      shape = ps.broadcast_shape(
-          ps.shape(spins),
-          ps.concat([self.batch_shape_tensor(), self.event_shape_tensor()], axis=0))
-      return self._smooth(tf.broadcast_to(spins, shape), samplers.sanitize_seed(seed))
+      return self._smooth(boltzmann_math.broadcast_to_batch_and_event(self, spins),
+                          samplers.sanitize_seed(seed))
 
   def _sample_n(self, n, seed=None):
     spin_seed, smooth_seed = samplers.split_seed(seed, salt='DiscreteMixture')

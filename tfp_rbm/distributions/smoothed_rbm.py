@@ -390,10 +390,8 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
     """
     with self._name_and_control_scope(name):
       spins = tf.convert_to_tensor(spins, dtype=self.dtype, name='spins')
-      shape = ps.broadcast_shape(
-          ps.shape(spins),
-          ps.concat([self.batch_shape_tensor(), self.event_shape_tensor()], axis=0))
-      return self._smooth(tf.broadcast_to(spins, shape), samplers.sanitize_seed(seed))
+      return self._smooth(boltzmann_math.broadcast_to_batch_and_event(self, spins),
+                          samplers.sanitize_seed(seed))
 
   def _sample_n(self, n, seed=None, num_steps=rbm_lib.DEFAULT_GIBBS_STEPS,
                 initial_state=None):
