@@ -13,8 +13,9 @@ REQUIRED = [
 ]
 
 EXTRAS = {
-    "examples": ["tensorflow-datasets", "matplotlib"],
-    "tests": ["pytest", "scipy", "tensorflow-datasets", "matplotlib"],
+    # tensorboard: SampleGrid's image summaries (`log_dir=`) and Keras' TensorBoard callback.
+    "examples": ["tensorflow-datasets", "matplotlib", "tensorboard"],
+    "tests": ["pytest", "scipy", "tensorflow-datasets", "matplotlib", "tensorboard"],
 }
 
 setuptools.setup(

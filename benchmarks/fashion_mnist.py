@@ -21,7 +21,7 @@ RBM rows, evaluated by `evaluation.evaluate_flow`, share its noise, and the
 other rows share that of `tfp_rbm.datasets.dequantized_batches`; the two
 draws differ (over many test images a negligible effect on the mean).
 
-Bits/dim (MATH.md section 6) on the test images: exact for the Gaussian,
+Bits/dim (docs/math.md section 6) on the test images: exact for the Gaussian,
 full-covariance and discrete-mixture bases. For an RBM base: AIS
 (`tfp_rbm.evaluation.log_normalizer`, an optimistic figure in expectation),
 RAISE (`tfp_rbm.evaluation.raise_log_prob`, conservative; Gaussian-Bernoulli

@@ -9,6 +9,9 @@ same covariance as the smoothing (the MultiCov-Flow ablation base):
     once log Z is known) -- target: within 2x of MultivariateNormalTriL;
   * log_prob plus log det (J + delta I), i.e. recomputing the normalizing
     terms as training does when the parameters change;
+  * both again with `margin` instead of `delta` (delta = ||W||_2 +
+    softplus(margin), the parameterization training uses): one SVD of W
+    per call on top;
   * sampling 1,000 points: block-Gibbs sweeps over the spins then the
     smoothing, and the smoothing alone from given spins (`smooth`);
   * the Cholesky: the smaller group's Schur complement (what SmoothedRBM
@@ -73,7 +76,10 @@ def _median_seconds(fn, repeats):
 
 
 def _models(num_spins):
-  """A SmoothedRBM and the MultivariateNormalTriL with the smoothing's covariance."""
+  """SmoothedRBMs from `delta` and from `margin` (equal `delta`), and the Gaussian.
+
+  The Gaussian is the MultivariateNormalTriL with the smoothing's covariance.
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
   from tfp_rbm.distributions import SmoothedRBM  # pylint: disable=g-import-not-at-top
@@ -86,15 +92,16 @@ def _models(num_spins):
   smoothed = SmoothedRBM(
       tf.constant(w, tf.float32), tf.constant(rng.normal(size=[num_spins]) * 0.1, tf.float32),
       tf.constant(delta, tf.float32), log_normalizer=tf.constant(0., tf.float32))
+  with_margin = smoothed.copy(delta=None, margin=tf.constant(np.log(np.expm1(1.)), tf.float32))
   gaussian = tfp.distributions.MultivariateNormalTriL(
       loc=tf.zeros([num_spins]), scale_tril=tf.constant(scale_tril, tf.float32))
-  return smoothed, gaussian, tf.constant(precision, tf.float32)
+  return smoothed, with_margin, gaussian, tf.constant(precision, tf.float32)
 
 
 def benchmark_size(num_spins, repeats, gibbs_steps, xla):
   """Rows `(quantity, unit, tfp_rbm value, baseline value, tfp_rbm/baseline time)`."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  smoothed, gaussian, precision = _models(num_spins)
+  smoothed, with_margin, gaussian, precision = _models(num_spins)
   z = tf.constant(np.random.default_rng(1).normal(size=[LOG_PROB_BATCH, num_spins]),
                   tf.float32)
   spins = smoothed.initial_chain_state(NUM_SAMPLES, seed=(0, 1))
@@ -122,6 +129,10 @@ def benchmark_size(num_spins, repeats, gibbs_steps, xla):
        t_gaussian_lp, LOG_PROB_BATCH),
       (f'log_prob + log det, batch {LOG_PROB_BATCH}',
        seconds(smoothed_log_prob_and_log_det, smoothed, z), t_gaussian_lp, LOG_PROB_BATCH),
+      (f'margin: log_prob, batch {LOG_PROB_BATCH}',
+       seconds(smoothed_log_prob, with_margin, z), t_gaussian_lp, LOG_PROB_BATCH),
+      (f'margin: log_prob + log det, batch {LOG_PROB_BATCH}',
+       seconds(smoothed_log_prob_and_log_det, with_margin, z), t_gaussian_lp, LOG_PROB_BATCH),
       (f'sample {NUM_SAMPLES} ({gibbs_steps} Gibbs sweeps)', seconds(smoothed_sample, smoothed),
        t_gaussian_sample, NUM_SAMPLES),
       (f'smooth {NUM_SAMPLES} given spins', seconds(smoothed_smooth, smoothed, spins),
@@ -150,14 +161,14 @@ def main(argv=None):
   print('baseline: MultivariateNormalTriL log_prob / sample; for the Cholesky row, a dense '
         'tf.linalg.cholesky of J + delta I.')
   print()
-  header = (f'{"N":>5}  {"quantity":<36} {"unit":<8} {"tfp_rbm":>11} {"baseline":>11} '
+  header = (f'{"N":>5}  {"quantity":<38} {"unit":<8} {"tfp_rbm":>11} {"baseline":>11} '
             f'{"ratio":>6}')
   print(header)
   print('-' * len(header))
   for num_spins in args.sizes:
     for quantity, unit, ours, baseline, ratio in benchmark_size(
         num_spins, args.repeats, args.gibbs_steps, args.xla):
-      print(f'{num_spins:>5}  {quantity:<36} {unit:<8} {ours:>11.4g} {baseline:>11.4g} '
+      print(f'{num_spins:>5}  {quantity:<38} {unit:<8} {ours:>11.4g} {baseline:>11.4g} '
             f'{ratio:>6.2f}')
 
 

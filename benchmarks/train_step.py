@@ -5,7 +5,7 @@ Builds two `tfp_rbm.keras.FlowModel`s that differ only in the base:
   * normal  -- `{'kind': 'normal'}`, trained on the exact NLL;
   * rbm     -- `{'kind': 'gaussian_bernoulli_rbm', 'num_hidden': 512}` with a
                10,000-chain persistent buffer and 25 block-Gibbs sweeps per
-               update (the surrogate PCD loss, ../MATH.md section 5).
+               update (the surrogate PCD loss, docs/math.md section 5).
 
 Both use NICE (`tfp_rbm.flows.nice`; default: the paper's 4 additive
 couplings with 5 hidden layers of 1000 units), `preprocessing={'alpha':

@@ -84,10 +84,16 @@ def parse_args(argv=None):
 
 
 
-def hamming_distances(codes, labels):
-  """Mean fraction of differing spins between codes of the same / different classes."""
-  codes = np.asarray(codes)
-  differ = (codes[:, None, :] != codes[None, :, :]).mean(-1)
+def hamming_distances(codes, labels, max_codes=1000):
+  """Mean fraction of differing spins between codes of the same / different classes.
+
+  Uses the first `max_codes` codes: the pairwise comparison grows as its square.
+  """
+  codes, labels = np.asarray(codes)[:max_codes] > 0, np.asarray(labels)[:max_codes]
+  # Spins that differ: |s| - s.s' over ±1 codes, as matrix products of 0/1 codes.
+  ones = codes.astype(np.float32)
+  agree = ones @ ones.T + (1. - ones) @ (1. - ones).T
+  differ = 1. - agree / codes.shape[-1]
   same = labels[:, None] == labels[None, :]
   off_diagonal = ~np.eye(len(codes), dtype=bool)
   return float(differ[same & off_diagonal].mean()), float(differ[~same].mean())
@@ -140,10 +146,10 @@ def main(argv=None):
 
   # The most probable code of each test image, and images generated from it.
   test_x = tf.concat(list(test_batches), axis=0)
-  posterior = base.spin_posterior(model.flow.inverse(test_x))
-  test_codes = posterior.mode()
-  confidence = float(tf.reduce_mean(tf.reduce_max(
-      posterior.distribution.probs_parameter(), axis=-1)))
+  posteriors = [base.spin_posterior(model.flow.inverse(x)) for x in test_batches]
+  test_codes = tf.concat([p.mode() for p in posteriors], axis=0)
+  confidence = float(tf.reduce_mean(tf.concat([tf.reduce_max(
+      p.distribution.probs_parameter(), axis=-1) for p in posteriors], axis=0)))
   rows = args.num_test_rows
   decoded = model.flow.forward(tf.reshape(base.smooth(
       tf.broadcast_to(test_codes[:rows, None], [rows, args.samples_per_code, event_size]),

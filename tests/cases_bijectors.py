@@ -1,8 +1,11 @@
 """Registry entries: a small instance of every bijector tfp_rbm defines.
 
 Conditioner networks are built with random (not zero) last layers so that the
-couplings are not the identity and every check is informative. Flows with
-ActNorm layers that initialise from data are initialised on a batch first.
+couplings are not the identity and every check is informative. ActNorm layers
+that initialise from data are initialised on a batch first. The gradient
+check sweeps multiples of `x` up to 20x, so each case scales `x` for 20x to
+reach the tails of its range (for `Logit`, |x| up to about 15: beyond it
+float32 `sigmoid` rounds to 1).
 """
 
 import numpy as np
@@ -29,6 +32,13 @@ def _actnorm(dtype):
   bijector = bijectors.ActNorm(loc=_variable([3], dtype, 0),
                                log_scale=_variable([3], dtype, 1))
   return bijector, _normal([2, 3], dtype, 2)
+
+
+@register_bijector('actnorm_data_initialized', event_ndims=3)
+def _actnorm_data_initialized(dtype):
+  bijector = bijectors.ActNorm(num_channels=3, dtype=dtype)
+  bijector.initialize(_normal([4, 2, 2, 3], dtype, 31, scale=3.) + 1.)
+  return bijector, _normal([2, 2, 2, 3], dtype, 32)
 
 
 @register_bijector('invertible_1x1_conv', event_ndims=3)
@@ -97,13 +107,13 @@ def _mix_log_cdf_coupling_channel(dtype):
 
 @register_bijector('logit', event_ndims=0)
 def _logit(dtype):
-  return bijectors.Logit(alpha=0.05), _normal([2, 3], dtype, 20, scale=2.)
+  return bijectors.Logit(alpha=0.05), _normal([2, 3], dtype, 20, scale=0.3)
 
 
 @register_bijector('dequantized_image_preprocessing', event_ndims=0)
 def _dequantized_image_preprocessing(dtype):
-  bijector = bijectors.dequantized_image_preprocessing(dtype=dtype)
-  return bijector, _normal([2, 3], dtype, 21, scale=2.)
+  bijector = bijectors.dequantized_image_preprocessing()
+  return bijector, _normal([2, 3], dtype, 21, scale=0.3)
 
 
 @register_bijector('multiscale')

@@ -2,8 +2,9 @@
 
 Each `log_prob_exact` is an independent NumPy brute force: the mixture
 `sum_s p(s) N(z; s, (J + delta I)^-1)` over all `2^N` spin configurations,
-with `p(s)` normalized by enumerating them too. The same references serve
-the tests in `tests/distributions/`.
+with `p(s)` normalized by enumerating them too; `moments_exact` is that
+mixture's mean `E[s]` and covariance `Cov[s] + (J + delta I)^-1`. The same
+references serve the tests in `tests/distributions/`.
 """
 
 import itertools
@@ -75,7 +76,25 @@ def smoothed_log_prob_exact(dist, x):
   return out
 
 
-@registry.register_distribution('SmoothedRBM', log_prob_exact=smoothed_log_prob_exact)
+def mixture_moments(j, h, delta):
+  """`E[z]` and `Cov[z] = Cov[s] + (J + delta I)^-1` of one machine, by enumeration."""
+  s = all_spins(len(h))
+  p = np.exp(spin_log_pmf(j, h))
+  mean = p @ s
+  cov = np.einsum('k,ki,kj->ij', p, s - mean, s - mean) + np.linalg.inv(
+      j + delta * np.eye(len(h)))
+  return mean, cov
+
+
+def smoothed_moments_exact(dist):
+  """Mean and covariance of every machine of a rank-1 batch."""
+  means, covs = zip(*(mixture_moments(*parameters)
+                      for parameters in zip(*machine_parameters(dist))))
+  return np.stack(means), np.stack(covs)
+
+
+@registry.register_distribution('SmoothedRBM', log_prob_exact=smoothed_log_prob_exact,
+                                moments_exact=smoothed_moments_exact)
 def make_smoothed_rbm(dtype):
   rng = np.random.default_rng(3)
   return tfrd.SmoothedRBM(
@@ -85,7 +104,20 @@ def make_smoothed_rbm(dtype):
       validate_args=True)
 
 
-@registry.register_distribution('DiscreteMixture', log_prob_exact=smoothed_log_prob_exact)
+@registry.register_distribution('SmoothedRBM-margin', log_prob_exact=smoothed_log_prob_exact,
+                                moments_exact=smoothed_moments_exact)
+def make_smoothed_rbm_with_margin(dtype):
+  """`delta = ||W||_2 + softplus(margin)`: one SVD of `W` per method."""
+  rng = np.random.default_rng(4)
+  return tfrd.SmoothedRBM(
+      weights=tf.Variable(rng.normal(size=[2, 3, 2]) * 0.7, dtype=dtype, name='weights'),
+      field=tf.Variable(rng.normal(size=[2, 5]) * 0.5, dtype=dtype, name='field'),
+      margin=tf.Variable(0.3, dtype=dtype, name='margin'),
+      validate_args=True)
+
+
+@registry.register_distribution('DiscreteMixture', log_prob_exact=smoothed_log_prob_exact,
+                                moments_exact=smoothed_moments_exact)
 def make_discrete_mixture(dtype):
   rng = np.random.default_rng(5)
   return tfrd.DiscreteMixture(

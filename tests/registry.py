@@ -7,7 +7,9 @@ on it automatically, so no class can skip them.
 """
 
 import dataclasses
-from typing import Callable, Optional
+from typing import Callable
+
+import numpy as np
 
 DISTRIBUTIONS = {}
 BIJECTORS = {}
@@ -17,14 +19,35 @@ BIJECTORS = {}
 class DistributionCase:
   """A tiny instance of a distribution, built for a given dtype.
 
-  `make(dtype)` returns the distribution; its parameters that should receive
-  gradients must be `tf.Variable`s. `log_prob_exact(dist, x)` is an
-  independent brute-force log-density (enumeration or integration) in NumPy,
-  or None when the case's own test module checks it.
+  `make(dtype)` returns the distribution, with a batch shape of rank 1; its
+  parameters that should receive gradients must be `tf.Variable`s. Both
+  references are independent NumPy brute force (enumeration, integration or
+  closed form), and required: `log_prob_exact(dist, x)` is the log-density
+  of `x` (`sample_shape + batch_shape + event_shape`), `moments_exact(dist)`
+  the exact mean and covariance, shapes `batch + [D]` and `batch + [D, D]`.
   """
   make: Callable
-  log_prob_exact: Optional[Callable] = None
+  log_prob_exact: Callable
+  moments_exact: Callable
   reparameterized: bool = False
+
+
+def assert_moments_within_monte_carlo_error(samples, mean, cov, num_standard_errors=5.):
+  """Sample mean and covariance within Monte-Carlo error of the exact ones.
+
+  `samples` are independent draws, `[n] + batch + [D]`. The mean's standard
+  error is `sqrt(diag(cov) / n)`; each covariance entry is the mean of the
+  products `(x_i - mean_i)(x_j - mean_j)`, whose standard error is their
+  sample standard deviation over `sqrt(n)`.
+  """
+  n = samples.shape[0]
+  centred = samples - mean
+  np.testing.assert_array_less(
+      np.abs(centred.mean(0)),
+      num_standard_errors * np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1) / n))
+  products = centred[..., :, None] * centred[..., None, :]
+  np.testing.assert_array_less(np.abs(products.mean(0) - cov),
+                               num_standard_errors * products.std(0) / np.sqrt(n))
 
 
 @dataclasses.dataclass(frozen=True)

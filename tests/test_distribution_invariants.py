@@ -1,15 +1,22 @@
 """Generic checks that every registered distribution must pass (see registry.py)."""
 
+import collections
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import registry
+from tfp_rbm import distributions as tfrd
 
 registry.load_all_cases()
 CASES = sorted(registry.DISTRIBUTIONS)
 DTYPES = [tf.float32, tf.float64]
 SEED = (7, 11)
+# Under validate_args a variable is read once for the assertions and once for
+# the math; a third read means a helper re-reads what its caller holds.
+MAX_READS_PER_VARIABLE = 2
+NUM_MOMENT_SAMPLES = 10000
 
 
 def _case(name):
@@ -89,10 +96,66 @@ def test_eager_graph_and_xla_agree(name):
   assert np.all(np.isfinite(xla_samples.numpy()))
 
 
-@pytest.mark.parametrize('name', [n for n in CASES if _case(n).log_prob_exact is not None])
+@pytest.mark.parametrize('name', CASES)
 def test_log_prob_matches_brute_force(name):
   case = _case(name)
   dist = case.make(tf.float64)
   x = dist.sample(5, seed=SEED)
   np.testing.assert_allclose(dist.log_prob(x).numpy(), case.log_prob_exact(dist, x.numpy()),
                              atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_sample_moments_match_exact_moments(name):
+  case = _case(name)
+  dist = case.make(tf.float64)
+  mean, cov = case.moments_exact(dist)
+  registry.assert_moments_within_monte_carlo_error(
+      dist.sample(NUM_MOMENT_SAMPLES, seed=SEED).numpy(), mean, cov)
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_log_prob_reads_each_variable_a_bounded_number_of_times(name):
+  dist = _case(name).make(tf.float64)
+  x = dist.sample(2, seed=SEED)
+  graph = tf.function(dist.log_prob).get_concrete_function(
+      tf.TensorSpec.from_tensor(x)).graph
+  reads = collections.Counter(op.inputs[0].ref() for op in graph.get_operations()
+                              if op.type == 'ReadVariableOp')
+  captured = {id(external): internal for external, internal in graph.captures}
+  for variable in _variables(dist):
+    count = reads[captured[id(variable.handle)].ref()]
+    assert 1 <= count <= MAX_READS_PER_VARIABLE, f'{variable.name} is read {count} times'
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_value_of_wrong_event_size_or_dtype_is_named(name):
+  dist = _case(name).make(tf.float32)
+  x = dist.sample(2, seed=SEED)
+  size = dist.event_shape[-1]
+  for method in (dist.log_prob, dist.unnormalized_log_prob):
+    with pytest.raises(ValueError, match=rf'`value` must have shape \[\.\.\., {size}\]'):
+      method(x[..., 1:])
+    with pytest.raises(TypeError, match='`value` has dtype float64'):
+      method(tf.cast(x, tf.float64))
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_default_event_space_bijector_maps_reals_into_the_support(name):
+  dist = _case(name).make(tf.float64)
+  bijector = dist.experimental_default_event_space_bijector()
+  x = dist.sample(4, seed=SEED)
+  if np.all(x.numpy() == np.round(x.numpy())):
+    assert bijector is None  # Discrete support, as TFP's discrete distributions.
+    return
+  reals = 3. * tf.random.stateless_normal(x.shape, seed=SEED, dtype=tf.float64)
+  assert np.all(np.isfinite(dist.log_prob(bijector.forward(reals)).numpy()))
+
+
+def test_every_distribution_class_is_registered():
+  classes = [getattr(tfrd, name) for name in tfrd.__all__]
+  abstract_parents = {parent for parent in classes
+                      if any(c is not parent and issubclass(c, parent) for c in classes)}
+  registered = {type(_case(name).make(tf.float32)) for name in CASES}
+  missing = set(classes) - abstract_parents - registered
+  assert not missing, f'not in the registry: {sorted(c.__name__ for c in missing)}'

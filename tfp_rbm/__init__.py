@@ -4,20 +4,14 @@ Restricted Boltzmann machines (binary, Gaussian-Bernoulli, Gaussian-smoothed)
 and the discrete mixture as `tfd.Distribution`s, Glow / NICE / Flow++ layers
 as `tfb.Bijector`s, and the training and evaluation machinery to use them as
 the base of a normalizing flow: `tfd.TransformedDistribution(base, flow)`.
+
+Subpackages load on first use (`tfp_rbm.distributions`, ...): importing the
+distributions or bijectors does not import the Keras layers and models.
 """
 
-__version__ = "0.1.0"
+import importlib
 
-from tfp_rbm import bijectors
-from tfp_rbm import datasets
-from tfp_rbm import distributions
-from tfp_rbm import evaluation
-from tfp_rbm import flow_density
-from tfp_rbm import flows
-from tfp_rbm import keras
-from tfp_rbm import mcmc
-from tfp_rbm import networks
-from tfp_rbm import training
+__version__ = "0.1.0"
 
 __all__ = [
     'bijectors',
@@ -31,3 +25,13 @@ __all__ = [
     'networks',
     'training',
 ]
+
+
+def __getattr__(name):
+  if name in __all__:
+    return importlib.import_module(f'{__name__}.{name}')
+  raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def __dir__():
+  return sorted(list(globals()) + __all__)

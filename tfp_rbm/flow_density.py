@@ -4,7 +4,9 @@ Shared by `tfp_rbm.training` and `tfp_rbm.evaluation`, which each add their
 own piece (the chains and surrogate loss; the log Z estimates) to these.
 """
 
-__all__ = ['has_intractable_normalizer', 'split_flow', 'unnormalized_log_prob_and_latent']
+import tensorflow as tf
+
+__all__ = ['has_intractable_normalizer', 'log_prob_parts', 'split_flow']
 
 
 def split_flow(distribution):
@@ -21,12 +23,20 @@ def has_intractable_normalizer(base):
   return hasattr(base, 'surrogate_log_normalizer')
 
 
-def unnormalized_log_prob_and_latent(distribution, x):
-  """`log p~(x) = log p~_base(z) + log|det dz/dx|` with `z = f^{-1}(x)`, and `z`."""
+def log_prob_parts(distribution, x):
+  """`(z, log p_base(z), log|det dz/dx|)` with `z = f^{-1}(x)`; the flow runs once.
+
+  `log p(x) = log p_base(z) + log|det dz/dx|`, where `log p_base` is the
+  base's `unnormalized_log_prob` (log Z left out) for a base with an
+  intractable log Z, its `log_prob` otherwise. A bare base has `z = x` and a
+  zero log-det.
+  """
   base, bijector = split_flow(distribution)
+  base_log_prob = (base.unnormalized_log_prob if has_intractable_normalizer(base)
+                   else base.log_prob)
   if bijector is None:
-    return base.unnormalized_log_prob(x), x
-  event_ndims = distribution.event_shape.rank
+    log_prob = base_log_prob(x)
+    return x, log_prob, tf.zeros_like(log_prob)
   z = bijector.inverse(x)
-  log_det = bijector.inverse_log_det_jacobian(x, event_ndims=event_ndims)
-  return base.unnormalized_log_prob(z) + log_det, z
+  log_det = bijector.inverse_log_det_jacobian(x, event_ndims=distribution.event_shape.rank)
+  return z, base_log_prob(z), log_det

@@ -27,14 +27,27 @@ def _seeds(seed, count):
               np.random.SeedSequence(seed).generate_state(count) % (2**31))
 
 
-def _flatten(image_shape):
+def _flatten(image_shape, validate_args):
   shape = tf.TensorShape(image_shape)
   return tfb.Reshape(event_shape_out=shape,
-                     event_shape_in=[shape.num_elements()])
+                     event_shape_in=[shape.num_elements()],
+                     validate_args=validate_args)
+
+
+def _check_image_shape(image_shape, num_squeezes, builder):
+  """Raises a `ValueError` unless `num_squeezes` halvings of H, W fit."""
+  if len(image_shape) != 3 or min(image_shape) < 1:
+    raise ValueError(f'Argument `image_shape` of {builder} must be three '
+                     f'positive sizes [H, W, C], got {list(image_shape)}.')
+  factor = 2**num_squeezes
+  if image_shape[0] % factor or image_shape[1] % factor:
+    raise ValueError(f'Argument `image_shape` of {builder} must have a height '
+                     f'and width divisible by {factor} (one halving per '
+                     f'squeeze), got {list(image_shape)}.')
 
 
 def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
-         hidden_channels=512, seed=0, dtype='float32'):
+         hidden_channels=512, seed=0, dtype='float32', validate_args=False):
   """Glow (Kingma & Dhariwal, 2018) with every latent kept, as EB-and-Flow.
 
   Level `l` (data -> latent): `Squeeze`, then `num_steps` steps of
@@ -50,9 +63,14 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
     hidden_channels: `int`, width of the coupling networks.
     seed: `int`, seed of the rotations and network weights.
     dtype: `'float32'` or `'float64'`.
+    validate_args: `bool`, passed to every bijector (finite inputs).
 
   Returns:
     A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`.
+
+  Raises:
+    ValueError: if `num_levels < 1` or `image_shape` is not `[H, W, C]` with
+      `H` and `W` divisible by `2**num_levels`.
 
   #### References
 
@@ -62,6 +80,10 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
        Jacobsen, Mohammad Norouzi, Geoffrey Hinton. Scaling RBMs to High
        Dimensional Data with Invertible Neural Networks (EB-and-Flow), 2020.
   """
+  if num_levels < 1:
+    raise ValueError(f'Argument `num_levels` of glow must be at least 1, got '
+                     f'{num_levels}.')
+  _check_image_shape(image_shape, num_levels, 'glow')
   seeds = _seeds(seed, 2 * num_levels * num_steps)
   levels = []
   channels = image_shape[-1]
@@ -73,19 +95,23 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
           output_channels=channels, hidden_channels=hidden_channels,
           seed=next(seeds), dtype=dtype, name=f'glow_net_{level}_{step}')
       steps += [
-          bijectors.ActNorm(num_channels=channels, dtype=dtype),
+          bijectors.ActNorm(num_channels=channels, dtype=dtype,
+                            validate_args=validate_args),
           bijectors.Invertible1x1Conv(num_channels=channels, seed=next(seeds),
-                                      dtype=dtype),
-          bijectors.AffineCoupling(conditioner),
+                                      dtype=dtype,
+                                      validate_args=validate_args),
+          bijectors.AffineCoupling(conditioner, validate_args=validate_args),
       ]
-    levels.append(tfb.Chain([bijectors.Squeeze()] + steps,
-                            name=f'glow_level_{level}'))
+    levels.append(tfb.Chain(
+        [bijectors.Squeeze(validate_args=validate_args)] + steps,
+        validate_args=validate_args, name=f'glow_level_{level}'))
     channels //= 2
-  return bijectors.multiscale(levels, image_shape, name='glow')
+  return bijectors.multiscale(levels, image_shape,
+                              validate_args=validate_args, name='glow')
 
 
 def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
-         num_hidden_layers=5, seed=0, dtype='float32'):
+         num_hidden_layers=5, seed=0, dtype='float32', validate_args=False):
   """NICE (Dinh et al., 2014) over vectors: additive couplings, then scaling.
 
   Data -> latent: `num_coupling_layers` `AdditiveCoupling`s with alternating
@@ -101,15 +127,22 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
     num_hidden_layers: `int`, hidden layers per coupling network.
     seed: `int`, seed of the network weights.
     dtype: `'float32'` or `'float64'`.
+    validate_args: `bool`, passed to every bijector (finite inputs).
 
   Returns:
     A `tfb.Bijector` on vectors of size `event_size`.
+
+  Raises:
+    ValueError: if `event_size < 2`.
 
   #### References
 
   [1]: Laurent Dinh, David Krueger, Yoshua Bengio. NICE: Non-linear
        Independent Components Estimation. https://arxiv.org/abs/1410.8516
   """
+  if event_size < 2:
+    raise ValueError(f'Argument `event_size` of nice must be at least 2 (a '
+                     f'coupling needs two parts), got {event_size}.')
   seeds = _seeds(seed, num_coupling_layers)
   couplings = []
   for layer in range(num_coupling_layers):
@@ -119,14 +152,16 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
         networks.MLP(output_units=num_transformed, hidden_units=hidden_units,
                      num_hidden_layers=num_hidden_layers, seed=next(seeds),
                      dtype=dtype, name=f'nice_net_{layer}'),
-        conditioning_parity=parity))
-  scale = bijectors.DiagonalScale(event_size=event_size, dtype=dtype)
-  return tfb.Chain(couplings + [scale], name='nice')
+        conditioning_parity=parity, validate_args=validate_args))
+  scale = bijectors.DiagonalScale(event_size=event_size, dtype=dtype,
+                                  validate_args=validate_args)
+  return tfb.Chain(couplings + [scale], validate_args=validate_args,
+                   name='nice')
 
 
 def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
            num_blocks=10, num_checkerboard_steps=4, num_channel_steps=2,
-           num_final_steps=3, seed=0, dtype='float32'):
+           num_final_steps=3, seed=0, dtype='float32', validate_args=False):
   """A Flow++-style flow of mixture-of-logistics CDF couplings (RBM-Flow).
 
   Data -> latent: `num_checkerboard_steps` checkerboard couplings at full
@@ -151,9 +186,13 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
     num_final_steps: `int`, checkerboard steps after those.
     seed: `int`, seed of the rotations and network weights.
     dtype: `'float32'` or `'float64'`.
+    validate_args: `bool`, passed to every bijector (finite inputs).
 
   Returns:
     A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`.
+
+  Raises:
+    ValueError: if `image_shape` is not `[H, W, C]` with even `H` and `W`.
 
   #### References
 
@@ -163,6 +202,7 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
   [2]: Daniel O'Connor, Walter Vinci. RBM-Flow and D-Flow: Invertible Flows
        with Discrete Energy Base Spaces, 2021.
   """
+  _check_image_shape(image_shape, 1, 'flowpp')
   height, width, channels = image_shape
   num_steps = num_checkerboard_steps + num_channel_steps + num_final_steps
   seeds = _seeds(seed, 2 * num_steps)
@@ -175,21 +215,25 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
         hidden_channels=hidden_channels, num_blocks=num_blocks,
         seed=next(seeds), dtype=dtype, name=f'flowpp_net_{index}')
     rotation_seed = next(seeds)
-    layers = [bijectors.ActNorm(num_channels=channels, dtype=dtype)]
+    layers = [bijectors.ActNorm(num_channels=channels, dtype=dtype,
+                                validate_args=validate_args)]
     if channels > 1:
       layers.append(bijectors.Invertible1x1Conv(
-          num_channels=channels, seed=rotation_seed, dtype=dtype))
+          num_channels=channels, seed=rotation_seed, dtype=dtype,
+          validate_args=validate_args))
     layers.append(bijectors.MixLogCDFCoupling(
-        conditioner, num_components=num_components, mask=mask, parity=parity))
+        conditioner, num_components=num_components, mask=mask, parity=parity,
+        validate_args=validate_args))
     return layers
 
   layers = []
   for i in range(num_checkerboard_steps):
     layers += step(len(layers), channels, 'checkerboard', i % 2)
-  layers.append(bijectors.Squeeze())
+  layers.append(bijectors.Squeeze(validate_args=validate_args))
   for i in range(num_channel_steps):
     layers += step(len(layers), 4 * channels, 'channel', i % 2)
   for i in range(num_final_steps):
     layers += step(len(layers), 4 * channels, 'checkerboard', i % 2)
   latent_shape = [height // 2, width // 2, 4 * channels]
-  return tfb.Chain(layers + [_flatten(latent_shape)], name='flowpp')
+  return tfb.Chain(layers + [_flatten(latent_shape, validate_args)],
+                   validate_args=validate_args, name='flowpp')

@@ -79,7 +79,18 @@ def test_float64():
   assert flow.inverse(data).dtype == tf.float64
 
 
-def test_glow_rejects_too_many_levels_for_the_image():
-  with pytest.raises(ValueError, match='height divisible by 2'):
-    flows.glow(image_shape=[28, 28, 1], num_levels=3, num_steps=1,
-               hidden_channels=4)
+@pytest.mark.parametrize('builder, kwargs, message', [
+    ('glow', dict(image_shape=[28, 28, 1], num_levels=3),
+     'Argument `image_shape` of glow .* divisible by 8'),
+    ('glow', dict(image_shape=[6, 6, 1], num_levels=2),
+     'Argument `image_shape` of glow .* divisible by 4'),
+    ('glow', dict(image_shape=[4, 4, 1], num_levels=0),
+     'Argument `num_levels` of glow'),
+    ('glow', dict(image_shape=[4, 4]), 'Argument `image_shape` of glow'),
+    ('flowpp', dict(image_shape=[5, 5, 1]),
+     'Argument `image_shape` of flowpp .* divisible by 2'),
+    ('nice', dict(event_size=1), 'Argument `event_size` of nice'),
+])
+def test_bad_sizes_are_rejected_at_construction(builder, kwargs, message):
+  with pytest.raises(ValueError, match=message):
+    getattr(flows, builder)(**kwargs)

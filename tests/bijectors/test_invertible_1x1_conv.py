@@ -43,3 +43,18 @@ def test_bad_input():
   with pytest.raises(ValueError, match='num_channels'):
     Invertible1x1Conv(num_channels=2, lower_upper=tf.eye(2),
                       permutation=[0, 1])
+
+
+def test_checkpoint_restores_the_permutation_of_an_unseeded_rotation(
+    tmp_path):
+  trained = Invertible1x1Conv(num_channels=8)
+  path = tf.train.Checkpoint(conv=trained).save(str(tmp_path / 'ckpt'))
+  assert any('permutation' in name
+             for name, _ in tf.train.list_variables(path))
+  restored = Invertible1x1Conv(num_channels=8)
+  tf.train.Checkpoint(conv=restored).restore(path).assert_consumed()
+  np.testing.assert_array_equal(restored.permutation.numpy(),
+                                trained.permutation.numpy())
+  x = tf.random.stateless_normal([3, 8], seed=[7, 8])
+  np.testing.assert_array_equal(restored.forward(x), trained.forward(x))
+  assert list(restored.trainable_variables) == [restored.lower_upper]

@@ -47,6 +47,20 @@ def test_channel_mask_keeps_the_conditioning_half(parity):
   assert not np.allclose(x[..., moved], y.numpy()[..., moved])
 
 
+@pytest.mark.parametrize('mask, channels', [('checkerboard', 1),
+                                             ('channel', 2)])
+def test_root_search_recovers_the_data(mask, channels):
+  # Absolute error on data of unit scale, relative error 30 times further.
+  coupling = _coupling(mask, channels)
+  y = tf.random.stateless_normal([8, 4, 4, channels], seed=[9, 10])
+  x = coupling.inverse(y)
+  assert np.abs(x - y).max() > 1.  # the coupling is far from the identity
+  np.testing.assert_allclose(coupling.forward(x + 0), y, rtol=0, atol=1e-5)
+  tails = 30. * y
+  np.testing.assert_allclose(coupling.forward(coupling.inverse(tails) + 0),
+                             tails, rtol=2e-6, atol=1e-5)
+
+
 def test_bad_input():
   net = networks.GatedResidualConvNet(output_channels=5, hidden_channels=4,
                                       num_blocks=1)
@@ -60,6 +74,25 @@ def test_bad_input():
     MixLogCDFCoupling(net, num_components=K, parity=2)
   with pytest.raises(ValueError, match='Argument `num_components`'):
     MixLogCDFCoupling(net, num_components=0)
+
+
+@pytest.mark.parametrize('mask', ['checkerboard', 'channel'])
+@pytest.mark.parametrize('parity', [0, 1])
+def test_nan_in_the_conditioning_part_is_an_error(mask, parity):
+  transformed = 4 if mask == 'checkerboard' else 2
+  net = networks.GatedResidualConvNet(
+      output_channels=transformed * (3 * K + 2), hidden_channels=4,
+      num_blocks=1)
+  coupling = MixLogCDFCoupling(net, num_components=K, mask=mask,
+                               parity=parity, validate_args=True)
+  y = np.zeros([1, 2, 2, 4], np.float32)
+  # A pixel and channel that conditions under either mask.
+  y[0, parity, 0, 2 * parity] = np.nan
+  for method, arg in (('inverse', 'y'), ('forward', 'x')):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=f'Argument `{arg}` of MixLogCDFCoupling must be '
+                             'finite'):
+      getattr(coupling, method)(tf.constant(y))
 
 
 def test_log_prob_runs_the_conditioner_once():

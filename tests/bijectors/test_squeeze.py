@@ -33,3 +33,21 @@ def test_bad_input():
     Squeeze().forward(tf.zeros([1, 2, 2, 3]))
   with pytest.raises(ValueError, match='factor'):
     Squeeze(factor=0)
+
+
+def test_unknown_spatial_sizes():
+  squeeze = Squeeze(validate_args=True)
+  spec = tf.TensorSpec([None, None, None, 3])
+  inverse = tf.function(squeeze.inverse, input_signature=[spec])
+  forward = tf.function(squeeze.forward,
+                        input_signature=[tf.TensorSpec([None, None, None, 12])])
+  assert inverse.get_concrete_function().output_shapes == [None, None, None,
+                                                           12]
+  images = tf.random.stateless_normal([2, 4, 6, 3], seed=[5, 6])
+  np.testing.assert_array_equal(inverse(images),
+                                tf.nn.space_to_depth(images, 2))
+  np.testing.assert_array_equal(forward(inverse(images)), images)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match='Argument `y` of Squeeze must have a height and '
+                           'width divisible by 2'):
+    inverse(tf.zeros([1, 4, 5, 3]))

@@ -153,3 +153,17 @@ def test_invalid_shapes_variables_and_values():
   delta.assign(1.)
   with pytest.raises(tf.errors.InvalidArgumentError, match='`value` must be finite'):
     dist.log_prob(tf.constant([np.inf, 0.]))
+
+
+def test_bad_spins_and_batch_shapes_name_the_argument():
+  with pytest.raises(ValueError, match='`field` .*and `delta` .*broadcast'):
+    tfrd.DiscreteMixture(tf.zeros([2, 3]), tf.ones([3]))
+  dist = tfrd.DiscreteMixture(tf.zeros([3]), 2., validate_args=True)
+  with pytest.raises(ValueError, match=r'`spins` must have shape \[\.\.\., 3\]'):
+    dist.smooth(tf.ones([4, 2]), seed=(1, 2))
+  with pytest.raises(TypeError, match='`spins` has dtype float64'):
+    dist.smooth(tf.ones([3], tf.float64), seed=(1, 2))
+  with pytest.raises(tf.errors.InvalidArgumentError, match='`spins` must hold spins'):
+    dist.smooth([1., 0., -1.], seed=(1, 2))
+  with pytest.raises(tf.errors.InvalidArgumentError, match='`spins` must be finite'):
+    dist.smooth([1., np.nan, -1.], seed=(1, 2))

@@ -7,6 +7,7 @@ import tensorflow_probability as tfp
 from scipy import integrate
 
 import cases_distributions
+import registry
 from tfp_rbm import distributions as tfrd
 from tfp_rbm import mcmc
 
@@ -83,19 +84,9 @@ def test_bernoulli_gibbs_chains_match_exact_marginal():
 
 def test_gaussian_bernoulli_gibbs_moments_match_exact_mixture():
   dist = _gaussian_bernoulli(3, 4, seed=6)
-  hs = cases_distributions.all_binary_states(4)
-  w, b, c, s = (t.numpy() for t in (dist.weights, dist.visible_bias, dist.hidden_bias,
-                                    dist.scale))
-  a = hs @ w.T
-  log_ph = hs @ c + np.sum(b * a / s + a ** 2 / 2, axis=-1)
-  ph = np.exp(log_ph - np.logaddexp.reduce(log_ph))
-  means = b + s * a
-  mean = ph @ means
-  cov = np.diag(s ** 2) + np.einsum('k,ki,kj->ij', ph, means - mean, means - mean)
+  mean, cov = cases_distributions.gaussian_bernoulli_moments_exact(dist[tf.newaxis])
   samples = dist.sample(20000, seed=(5, 6), num_steps=200).numpy()
-  standard_error = np.sqrt(np.diag(cov) / samples.shape[0])
-  np.testing.assert_array_less(np.abs(samples.mean(0) - mean), 5 * standard_error)
-  np.testing.assert_allclose(np.cov(samples.T), cov, atol=0.08)
+  registry.assert_moments_within_monte_carlo_error(samples, mean[0], cov[0])
 
 
 def test_block_gibbs_kernel_runs_under_sample_chain():
@@ -111,12 +102,22 @@ def test_block_gibbs_kernel_runs_under_sample_chain():
 
 
 def test_sample_continues_from_initial_state():
-  dist = _gaussian_bernoulli(3, 2, dtype=tf.float32)
-  start = tf.fill([5, 3], 100.)
-  one_step = dist.sample(5, seed=(1, 2), num_steps=0, initial_state=start)
-  np.testing.assert_array_equal(one_step.numpy(), start.numpy())
-  moved = dist.sample(5, seed=(1, 2), num_steps=1, initial_state=start)
-  assert np.all(np.abs(moved.numpy()) < 100.)
+  """Zero sweeps return the start; one sweep draws from `sum_h p(h | v0) p(v | h)`."""
+  dist = _gaussian_bernoulli(3, 2)
+  start = np.array([1.5, -0.5, 2.])
+  unmoved = dist.sample(5, seed=(1, 2), num_steps=0, initial_state=start)
+  np.testing.assert_array_equal(unmoved.numpy(), np.tile(start, [5, 1]))
+  hs = cases_distributions.all_binary_states(2)
+  w, b, c, s = (t.numpy() for t in (dist.weights, dist.visible_bias, dist.hidden_bias,
+                                    dist.scale))
+  log_ph = hs @ c + hs @ (w.T @ (start / s))  # log p(h | v0) + const
+  ph = np.exp(log_ph - np.logaddexp.reduce(log_ph))
+  component_means = b + s * (hs @ w.T)
+  mean = ph @ component_means
+  cov = np.diag(s ** 2) + np.einsum('k,ki,kj->ij', ph, component_means - mean,
+                                    component_means - mean)
+  moved = dist.sample(20000, seed=(1, 2), num_steps=1, initial_state=start).numpy()
+  registry.assert_moments_within_monte_carlo_error(moved, mean, cov)
 
 
 @pytest.mark.parametrize('jit_compile', [True, False])
@@ -159,7 +160,7 @@ def test_annealed_endpoints():
 
 
 def test_surrogate_gradient_equals_exact_log_normalizer_gradient():
-  """grad of the surrogate with exact model samples is grad log Z (MATH.md §5)."""
+  """grad of the surrogate with exact model samples is grad log Z (docs/math.md §5)."""
   dist_vars = [tf.Variable(v) for v in (np.full([3, 2], 0.3), np.zeros(3), np.zeros(2))]
   dist = tfrd.BernoulliRBM(*dist_vars)
   states, pmf = _exact_binary_pmf(tfrd.BernoulliRBM(*[v.numpy() for v in dist_vars]))
@@ -170,6 +171,57 @@ def test_surrogate_gradient_equals_exact_log_normalizer_gradient():
   for exact, estimate in zip(tape.gradient(log_z, dist_vars),
                              tape.gradient(surrogate, dist_vars)):
     np.testing.assert_allclose(estimate.numpy(), exact.numpy(), atol=1e-10)
+
+
+def test_hidden_probs_and_visible_distribution_are_bayes_rule():
+  """Both conditionals of the binary RBM from its joint, by enumerating all (v, h)."""
+  dist = _bernoulli(3, 2, seed=7)
+  w, b, c = (t.numpy() for t in (dist.weights, dist.visible_bias, dist.hidden_bias))
+  vs, hs = (cases_distributions.all_binary_states(n) for n in (3, 2))
+  log_joint = (vs @ b)[:, None] + (hs @ c)[None, :] + vs @ w @ hs.T  # [v, h] + const
+  p_h_given_v = np.exp(log_joint - np.logaddexp.reduce(log_joint, axis=1, keepdims=True))
+  np.testing.assert_allclose(dist.hidden_probs(vs).numpy(), p_h_given_v @ hs, atol=1e-12)
+  log_p_v_given_h = log_joint - np.logaddexp.reduce(log_joint, axis=0, keepdims=True)
+  np.testing.assert_allclose(
+      dist.visible_distribution(hs).log_prob(vs[:, None, :]).numpy(), log_p_v_given_h,
+      atol=1e-12)
+
+
+def test_gaussian_bernoulli_conditionals_are_bayes_rule():
+  """`p(h | v)` by enumerating h; `p(v | h)` normalized by integrating over v (D = 1)."""
+  dist = _gaussian_bernoulli(1, 3, seed=8)
+  w, b, c, s = (t.numpy() for t in (dist.weights, dist.visible_bias, dist.hidden_bias,
+                                    dist.scale))
+  hs = cases_distributions.all_binary_states(3)
+
+  def log_joint(v):  # -E(v, h), v [n, 1] -> [n, 2^H]
+    return (-((v - b) ** 2 / (2 * s ** 2)).sum(-1)[:, None] + (hs @ c)[None]
+            + (v / s) @ w @ hs.T)
+
+  v = np.array([[-2.], [0.3], [1.7]])
+  joint = log_joint(v)
+  p_h_given_v = np.exp(joint - np.logaddexp.reduce(joint, axis=1, keepdims=True))
+  np.testing.assert_allclose(dist.hidden_probs(v).numpy(), p_h_given_v @ hs, atol=1e-12)
+  grid = np.linspace(b[0] - 30 * s[0], b[0] + 30 * s[0], 40001)[:, None]
+  log_z_given_h = np.log(integrate.simpson(np.exp(log_joint(grid)), x=grid[:, 0], axis=0))
+  np.testing.assert_allclose(
+      dist.visible_distribution(hs).log_prob(v[:, None, :]).numpy(),
+      joint - log_z_given_h, atol=1e-8)
+
+
+def test_batch_from_scale_alone():
+  rng = np.random.default_rng(9)
+  w, b, c = rng.normal(size=[3, 2]), rng.normal(size=[3]), rng.normal(size=[2])
+  scale = rng.uniform(0.5, 1.5, size=[4, 3])
+  dist = tfrd.GaussianBernoulliRBM(w, b, c, scale)
+  assert dist.batch_shape == [4]
+  x = rng.normal(size=[5, 4, 3])
+  each = np.stack([tfrd.GaussianBernoulliRBM(w, b, c, scale[k]).log_prob(x[:, k]).numpy()
+                   for k in range(4)], axis=1)
+  np.testing.assert_allclose(dist.log_prob(x).numpy(), each, rtol=1e-12)
+  np.testing.assert_allclose(dist.annealing_base_log_normalizer().numpy(),
+                             [dist[k].annealing_base_log_normalizer().numpy() for k in range(4)],
+                             rtol=1e-12)
 
 
 class TestBadInput:
@@ -213,3 +265,56 @@ class TestBadInput:
     gaussian = _gaussian_bernoulli(2, 2, validate_args=True)
     with pytest.raises(tf.errors.InvalidArgumentError, match='`value` must be finite'):
       gaussian.log_prob([np.nan, 0.])
+
+  def test_scale_of_wrong_size_names_scale(self):
+    with pytest.raises(ValueError, match='`scale` has 5 units'):
+      tfrd.GaussianBernoulliRBM(tf.zeros([4, 3]), tf.zeros([4]), tf.zeros([3]), tf.ones([5]))
+    for scale in (1., tf.ones([1]), tf.ones([2, 4])):  # Scalars and batches are fine.
+      tfrd.GaussianBernoulliRBM(tf.zeros([4, 3]), tf.zeros([4]), tf.zeros([3]), scale)
+
+  def test_mismatched_batch_shapes_name_both_arguments(self):
+    with pytest.raises(ValueError, match='`weights` .*and `visible_bias` .*broadcast'):
+      tfrd.BernoulliRBM(tf.zeros([2, 4, 3]), tf.zeros([3, 4]), tf.zeros([3]))
+    with pytest.raises(ValueError, match='`hidden_bias` .*and `scale` .*broadcast'):
+      tfrd.GaussianBernoulliRBM(tf.zeros([4, 3]), tf.zeros([4]), tf.zeros([2, 3]),
+                                tf.ones([5, 4]))
+
+  @pytest.mark.parametrize('bits', [-1, 25, 40, 2.5, True])
+  def test_max_enumeration_bits_out_of_range(self, bits):
+    message = r'`max_enumeration_bits` must be an integer in \[0, 24\]'
+    for make in (_bernoulli, _gaussian_bernoulli):
+      with pytest.raises(ValueError, match=message):
+        make(3, 2).copy(max_enumeration_bits=bits)
+    _bernoulli(3, 2).copy(max_enumeration_bits=24)
+
+  def test_wrong_event_size_or_dtype_of_data_names_the_argument(self):
+    dist = _gaussian_bernoulli(3, 2, dtype=tf.float32)
+    with pytest.raises(ValueError, match=r'`visible` must have shape \[\.\.\., 3\]'):
+      dist.hidden_probs(tf.zeros([2, 4]))
+    with pytest.raises(TypeError, match='`visible` has dtype float64'):
+      dist.hidden_probs(tf.zeros([2, 3], tf.float64))
+    with pytest.raises(ValueError, match=r'`hidden` must have shape \[\.\.\., 2\]'):
+      dist.visible_distribution(tf.zeros([3]))
+    with pytest.raises(ValueError, match=r'`value` must have shape \[\.\.\., 3\]'):
+      dist.free_energy(tf.zeros([2]))
+    with pytest.raises(ValueError, match=r'`initial_state` must have shape \[\.\.\., 3\]'):
+      dist.sample(2, seed=(1, 2), num_steps=1, initial_state=tf.zeros([2]))
+    with pytest.raises(TypeError, match='`initial_state` has dtype float64'):
+      dist.sample(2, seed=(1, 2), num_steps=1, initial_state=tf.zeros([3], tf.float64))
+    np.testing.assert_allclose(  # NumPy data are converted, as by `log_prob`.
+        dist.hidden_probs(np.zeros([2, 3])).numpy(), dist.hidden_probs(tf.zeros([2, 3])))
+
+  def test_data_outside_the_support_under_validate_args(self):
+    dist = tfrd.BernoulliRBM(tf.zeros([3, 2]), tf.zeros([3]), tf.zeros([2]),
+                             validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match='`initial_state` of BernoulliRBM must be binary'):
+      dist.sample(2, seed=(1, 2), num_steps=1, initial_state=[0., 0.5, 1.])
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match='`visible` of BernoulliRBM must be binary'):
+      dist.hidden_probs([0., 0.5, 1.])
+    gaussian = _gaussian_bernoulli(3, 2, validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match='`visible` must be finite'):
+      gaussian.hidden_probs([np.nan, 0., 0.])
+    with pytest.raises(tf.errors.InvalidArgumentError, match='`initial_state` must be finite'):
+      gaussian.sample(2, seed=(1, 2), num_steps=1, initial_state=[np.inf, 0., 0.])

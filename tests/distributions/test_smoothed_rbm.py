@@ -6,6 +6,7 @@ import tensorflow as tf
 from scipy import integrate
 
 import cases_smoothed
+import registry
 from tfp_rbm import distributions as tfrd
 from tfp_rbm import mcmc
 
@@ -21,27 +22,6 @@ def _smoothed(num_a, num_b, seed=0, dtype=tf.float64, **kwargs):
   w, h, delta = _parameters(num_a, num_b, seed)
   return tfrd.SmoothedRBM(tf.constant(w, dtype), tf.constant(h, dtype),
                           tf.constant(delta, dtype), **kwargs)
-
-
-def _exact_moments(dist):
-  """`E[z]` and `Cov[z] = Cov[s] + (J + delta I)^-1` by enumerating the spins."""
-  j = cases_smoothed.coupling_matrix(dist.weights.numpy())
-  h, delta = dist.field.numpy(), dist.delta_parameter().numpy()
-  s = cases_smoothed.all_spins(len(h))
-  p = np.exp(cases_smoothed.spin_log_pmf(j, h))
-  mean = p @ s
-  cov = np.einsum('k,ki,kj->ij', p, s - mean, s - mean) + np.linalg.inv(j + delta * np.eye(len(h)))
-  return mean, cov
-
-
-def _assert_moments_within_monte_carlo_error(z, mean, cov, num_se=5.):
-  """Sample mean and covariance within `num_se` standard errors of the exact ones."""
-  n = z.shape[0]
-  centred = z - mean
-  np.testing.assert_array_less(np.abs(centred.mean(0)), num_se * np.sqrt(np.diag(cov) / n))
-  products = centred[:, :, None] * centred[:, None, :]
-  np.testing.assert_array_less(np.abs(products.mean(0) - cov),
-                               num_se * products.std(0) / np.sqrt(n))
 
 
 @pytest.mark.parametrize('num_a,num_b', [(2, 3), (6, 4)])
@@ -91,9 +71,10 @@ def test_zero_coupling_equals_discrete_mixture():
 
 def test_sample_moments_match_enumeration():
   dist = _smoothed(2, 3, seed=5)
-  mean, cov = _exact_moments(dist)
+  mean, cov = cases_smoothed.mixture_moments(cases_smoothed.coupling_matrix(
+      dist.weights.numpy()), dist.field.numpy(), dist.delta_parameter().numpy())
   z = dist.sample(20000, seed=(3, 4), num_steps=30).numpy()
-  _assert_moments_within_monte_carlo_error(z, mean, cov)
+  registry.assert_moments_within_monte_carlo_error(z, mean, cov)
 
 
 @pytest.mark.parametrize('num_a,num_b', [(2, 3), (3, 2)])
@@ -105,7 +86,7 @@ def test_smoothing_noise_has_precision_coupling_plus_delta(num_a, num_b):
   from_smooth = dist.smooth(np.tile(spins, [20000, 1]), seed=(5, 6)).numpy()
   from_sample = dist.sample(20000, seed=(5, 7), num_steps=0, initial_state=spins).numpy()
   for z in (from_smooth, from_sample):
-    _assert_moments_within_monte_carlo_error(z, spins, cov)
+    registry.assert_moments_within_monte_carlo_error(z, spins, cov)
 
 
 def test_spin_posterior_is_bayes_rule():
@@ -285,3 +266,57 @@ def test_margin_keeps_precision_positive_definite_for_a_batch_of_machines():
   np.testing.assert_allclose(log_prob, cases_smoothed.smoothed_log_prob_exact(dist, z),
                              atol=1e-8)
   np.testing.assert_allclose(dist[1].log_prob(z[:, 1]).numpy(), log_prob[:, 1], rtol=1e-12)
+
+
+def test_margin_log_prob_takes_one_svd():
+  """`delta` from `margin` is computed once per call, not once per use."""
+  dist = _variables(3, 2, seed=15, with_margin=True)
+  graph = tf.function(dist.log_prob).get_concrete_function(
+      tf.TensorSpec([None, 5], tf.float64)).graph
+  assert [op.type for op in graph.get_operations()].count('Svd') == 1
+
+
+def test_batch_mismatch_and_enumeration_bits_name_the_arguments():
+  with pytest.raises(ValueError, match='`weights` .*and `delta` .*broadcast'):
+    tfrd.SmoothedRBM(tf.zeros([2, 2, 3]), tf.zeros([5]), tf.ones([3]))
+  with pytest.raises(ValueError, match='`field` .*and `margin` .*broadcast'):
+    tfrd.SmoothedRBM(tf.zeros([2, 3]), tf.zeros([4, 5]), margin=tf.zeros([3]))
+  for bits in (-1, 25):
+    with pytest.raises(ValueError, match='`max_enumeration_bits` must be an integer'):
+      tfrd.SmoothedRBM(tf.zeros([2, 3]), tf.zeros([5]), 1., max_enumeration_bits=bits)
+
+
+def test_group_sizes_are_asserted_for_dynamic_shapes():
+  weights = tf.zeros([2, 3], tf.float64)
+
+  @tf.function(input_signature=[tf.TensorSpec([None], tf.float64)])
+  def log_prob(field):
+    dist = tfrd.SmoothedRBM(weights, field, tf.constant(1., tf.float64), validate_args=True)
+    return dist.log_prob(tf.zeros([5], tf.float64))
+
+  log_prob(tf.zeros([5], tf.float64))
+  with pytest.raises(tf.errors.InvalidArgumentError, match='spin groups must add up'):
+    log_prob(tf.zeros([4], tf.float64))
+
+
+def test_spins_of_wrong_size_dtype_or_value_name_the_argument():
+  dist = _smoothed(2, 3, dtype=tf.float32, validate_args=True)
+  spins = tf.constant([[1., -1., 1., 1., -1.]])
+  with pytest.raises(ValueError, match=r'`spins` must have shape \[\.\.\., 5\]'):
+    dist.spin_energy(spins[:, 1:])
+  with pytest.raises(TypeError, match='`spins` has dtype float64'):
+    dist.smooth(tf.cast(spins, tf.float64), seed=(1, 2))
+  with pytest.raises(ValueError, match=r'`value` must have shape \[\.\.\., 5\]'):
+    dist.spin_posterior(spins[:, 1:])
+  with pytest.raises(ValueError, match=r'`initial_state` must have shape \[\.\.\., 5\]'):
+    dist.sample(2, seed=(1, 2), num_steps=1, initial_state=spins[:, 1:])
+  half = spins * [[1., 1., 0.5, 1., 1.]]
+  nan = spins * [[1., np.nan, 1., 1., 1.]]
+  with pytest.raises(tf.errors.InvalidArgumentError, match='`spins` must hold spins'):
+    dist.smooth(half, seed=(1, 2))
+  with pytest.raises(tf.errors.InvalidArgumentError, match='`spins` must be finite'):
+    dist.smooth(nan, seed=(1, 2))
+  with pytest.raises(tf.errors.InvalidArgumentError, match='`spins` must hold spins'):
+    dist.spin_energy(half)
+  with pytest.raises(tf.errors.InvalidArgumentError, match='`initial_state` must hold spins'):
+    dist.sample(2, seed=(1, 2), num_steps=1, initial_state=half)

@@ -12,6 +12,14 @@ from tfp_rbm.distributions import SmoothedRBM
 TOLERANCE_NATS = 0.05
 
 
+def _numpy_spread(log_weights):
+  """`log(mean(w) -+ 3 std(w, ddof=1) / sqrt(n))`, `-inf` for a non-positive lower end."""
+  shift = np.max(log_weights)
+  w = np.exp(log_weights - shift)
+  mean, error = np.mean(w), 3. * np.std(w, ddof=1) / np.sqrt(len(w))
+  return shift + (np.log(mean - error) if mean > error else -np.inf), shift + np.log(mean + error)
+
+
 def _ais_error(name, num_steps):
   estimate = models.ais_estimate(name, num_steps)
   dist, _ = models.model(name)
@@ -26,7 +34,9 @@ def test_ais_matches_exact_log_normalizer_784_visible(name):
   assert estimate.method == 'ais'
   assert estimate.log_weights.dtype == tf.float64
   assert estimate.log_weights.shape == [100]
-  assert float(estimate.lower) <= float(estimate.log_normalizer) <= float(estimate.upper)
+  lower, upper = _numpy_spread(estimate.log_weights.numpy())
+  np.testing.assert_allclose([float(estimate.lower), float(estimate.upper)], [lower, upper],
+                             rtol=0., atol=1e-9)
   np.testing.assert_allclose(
       float(tf.reduce_logsumexp(estimate.log_weights) - np.log(100.)),
       float(estimate.log_normalizer), rtol=1e-12)
@@ -78,6 +88,69 @@ def test_float32_batch_of_machines_accumulates_in_float64():
   exact = dist.exact_log_normalizer()
   assert abs(float(exact[0] - exact[1])) > 1.
   np.testing.assert_allclose(estimate.log_normalizer, exact, atol=TOLERANCE_NATS)
+
+
+class _SpikyPath:
+  """A float32 annealing path whose log-densities jump between 2^25 and `beta`.
+
+  `log f_k` is `2^25` at odd steps `k` and `beta_k` at even ones, whatever the
+  state: in float64 the increments telescope to `log f_K - log f_0 = 1`,
+  while a float32 running sum loses every `beta_k` against `2^25` and ends at 0.
+  """
+  dtype = tf.float32
+  num_steps = 10
+
+  def __init__(self, beta=1.):
+    self.beta = beta
+
+  def annealed(self, beta, base_bias=None):
+    del base_bias
+    return _SpikyPath(beta)
+
+  def gibbs_step(self, state, seed):
+    del seed
+    return state
+
+  def chain_unnormalized_log_prob(self, state):
+    odd = tf.math.floormod(tf.round(self.beta * self.num_steps), 2.) == 1.
+    return tf.zeros(tf.shape(state)[:1]) + tf.where(odd, 2.**25, self.beta)
+
+
+def test_log_weights_accumulate_in_float64():
+  betas = evaluation.linear_schedule(_SpikyPath.num_steps)
+  log_f = np.array([2.**25 if k % 2 else np.float32(beta) for k, beta in enumerate(betas)],
+                   np.float32)
+  increments = np.diff(log_f.astype(np.float64))
+  float32_sum = np.float32(0.)
+  for increment in increments:
+    float32_sum = np.float32(float32_sum + np.float32(increment))
+  assert np.sum(increments) == 1. and float32_sum == 0.
+  _, log_weights = evaluation.run_annealing(_SpikyPath(), tf.zeros([3, 2]), betas, seed=(1, 1))
+  assert log_weights.dtype == tf.float64
+  np.testing.assert_array_equal(log_weights.numpy(), np.sum(increments))
+
+
+def test_progress_bar_reports_the_temperatures_and_changes_nothing(capsys):
+  dist, _ = models.model('random_bernoulli')
+  quiet = evaluation.log_normalizer(dist, num_chains=4, betas=5, seed=(1, 5))
+  shown = evaluation.log_normalizer(dist, num_chains=4, betas=5, seed=(1, 5), progress=True)
+  err = capsys.readouterr().err
+  assert 'AIS' in err and '5/5' in err
+  np.testing.assert_array_equal(quiet.log_weights, shown.log_weights)
+
+
+@pytest.mark.parametrize('num_chains', [0, 1])
+def test_ais_needs_two_chains_for_its_spread(num_chains):
+  with pytest.raises(ValueError, match='`num_chains` must be at least 2'):
+    evaluation.log_normalizer(_small_gaussian_bernoulli(), num_chains=num_chains, betas=3)
+
+
+@pytest.mark.parametrize('method', ['ais', 'exact'])
+def test_a_base_without_annealing_path_is_named(method):
+  from tensorflow_probability.python.distributions import normal  # pylint: disable=g-import-not-at-top
+  with pytest.raises(TypeError, match='BernoulliRBM, GaussianBernoulliRBM or SmoothedRBM; '
+                                      'got Normal'):
+    evaluation.log_normalizer(normal.Normal(0., 1.), method=method)
 
 
 def test_smoothed_rbm_estimate_maps_spin_log_normalizer():

@@ -11,6 +11,7 @@ from tensorflow_probability.python.distributions import transformed_distribution
 
 from tfp_rbm import evaluation
 from tfp_rbm.distributions import GaussianBernoulliRBM
+from tfp_rbm.distributions import SmoothedRBM
 
 NUM_IMAGES = 30
 
@@ -81,6 +82,39 @@ def test_dataset_of_image_label_pairs_and_model_attribute_give_same_result(resul
 def test_evaluate_flow_rejects_what_is_not_a_distribution():
   with pytest.raises(TypeError, match='`model`'):
     evaluation.evaluate_flow(object(), _images())
+
+
+def test_evaluate_flow_names_the_supported_bases():
+  from tensorflow_probability.python.distributions import normal  # pylint: disable=g-import-not-at-top
+  from tensorflow_probability.python.distributions import sample  # pylint: disable=g-import-not-at-top
+  flow = transformed_distribution.TransformedDistribution(
+      sample.Sample(normal.Normal(np.float64(0.), 1.), [64]), _flow().bijector)
+  with pytest.raises(TypeError, match='BernoulliRBM, GaussianBernoulliRBM or SmoothedRBM'):
+    evaluation.evaluate_flow(flow, _images(), betas=3)
+
+
+def test_evaluate_flow_needs_8_bit_pixel_values():
+  too_large = _images().astype(np.int32)
+  too_large[0, 0, 0, 0] = 256
+  for images in (_images() / 255., _images() * 1.001, too_large):
+    with pytest.raises(ValueError, match=r'integer pixel values in \[0, 255\]'):
+      evaluation.evaluate_flow(_flow(), images, betas=3)
+
+
+def test_evaluate_flow_with_a_smoothed_base_gives_ais_and_exact_without_raise():
+  rng = np.random.default_rng(3)
+  weights = rng.normal(0., 0.3, [8, 8])
+  base = SmoothedRBM(weights=weights, field=rng.normal(0., 0.3, [16]),
+                     delta=np.linalg.norm(weights, 2) + 1.)
+  flow = transformed_distribution.TransformedDistribution(
+      base, chain.Chain([reshape.Reshape([4, 4, 1], [16]), sigmoid.Sigmoid()]))
+  pixels = np.floor(256. * flow.sample(20, seed=(2, 2), num_steps=20).numpy())
+  result = evaluation.evaluate_flow(flow, pixels.clip(0, 255).astype(np.uint8),
+                                    num_chains=100, betas=100, seed=(4, 5))
+  assert result.bits_per_dim_raise is None and result.gap is None
+  assert result.num_dims == 16
+  tolerance = 0.05 / (16 * np.log(2.))
+  assert abs(result.bits_per_dim_ais - result.bits_per_dim_exact) < tolerance
 
 
 def test_evaluate_flow_takes_a_keras_flow_model_with_network_conditioners():

@@ -99,3 +99,11 @@ def test_raise_needs_chains_over_the_data_variable():
   for dist in (smoothed, normal.Normal(0., 1.)):
     with pytest.raises(TypeError, match='data variable'):
       evaluation.raise_log_prob(dist, tf.zeros([1, 5]), betas=3)
+
+
+@pytest.mark.parametrize('num_chains_per_point', [0, -1])
+def test_raise_needs_a_chain_per_point(num_chains_per_point):
+  dist, _ = models.model('random_bernoulli')
+  with pytest.raises(ValueError, match='`num_chains_per_point` must be at least 1'):
+    evaluation.raise_log_prob(dist, tf.zeros([1, models.NUM_VISIBLE], tf.float64),
+                              num_chains_per_point=num_chains_per_point, betas=3)

@@ -4,10 +4,15 @@ import importlib.util
 import json
 import math
 import pathlib
+import subprocess
+import sys
 
 import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / 'examples'
+# At smoke size (widths 4-5) one step of the flow's width moves the count by ~30%.
+EQUAL_BUDGET_TOLERANCE = 0.15
+NAMES = sorted(path.stem for path in EXAMPLES.glob('*.py'))
 
 
 def _main(name):
@@ -60,6 +65,8 @@ def test_rbm_flow_ablation(tmp_path):
   for row in rows.values():
     assert _finite(row['bits_per_dim']), row
     assert row['parameters'] == row['base_parameters'] + row['flow_parameters']
+    # Equal budgets: every model within a few percent of the largest base's count.
+    assert abs(row['parameters_vs_reference']) < EQUAL_BUDGET_TOLERANCE, row
   # 64 spins in two groups of 32: log Z of the smoothed RBM comes from AIS.
   assert rows['smoothed_rbm']['log_normalizer'] == 'AIS'
   assert rows['normal']['base_parameters'] == 0
@@ -79,7 +86,28 @@ def test_dflow_codes(tmp_path):
   assert 0. <= metrics['hamming_other_class'] <= 1.
 
 
-def test_keras_fit():
+def test_keras_fit(tmp_path):
   assert sum(1 for _ in open(EXAMPLES / 'keras_fit.py')) < 30
-  results = _main('keras_fit')(['--epochs', '1', '--run-eagerly'])
+  results = _main('keras_fit')(['--epochs', '1', '--run-eagerly', '--output', str(tmp_path)])
   assert _finite(results['bits_per_dim'])
+  assert (tmp_path / 'epoch_001.png').stat().st_size > 0
+  assert (tmp_path / 'model.keras').stat().st_size > 0
+
+
+def test_main_job(tmp_path):
+  """The README's main job, at a few steps: samples, a checkpoint and exact test bits/dim."""
+  metrics = _main('train_rbm_flow')(['--epochs', '1', '--max-train', '256', '--buffer-size',
+                                     '256', '--hidden-units', '32', '--output', str(tmp_path)])
+  written = _written(tmp_path, ['metrics.json', 'samples.png', 'test_images.png',
+                                'model.keras', 'samples_per_epoch/epoch_001.png'])
+  assert written == metrics
+  assert _finite(metrics['test_bits_per_dim']), metrics
+  assert metrics['dataset'] == 'digits' and metrics['skipped_updates'] == 0
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_help(name):
+  """Every example documents its options without starting any work."""
+  result = subprocess.run([sys.executable, str(EXAMPLES / f'{name}.py'), '--help'],
+                          capture_output=True, text=True, timeout=120, check=True)
+  assert result.stdout.startswith('usage:') and '--' in result.stdout, result.stdout

@@ -61,11 +61,13 @@ def test_keras_save_and_load_round_trip_log_prob_exactly(tmp_path):
   model = _model()
   x = _data()
   model.fit(x, batch_size=16, epochs=1, verbose=0, shuffle=False)
+  model.set_log_normalizer(2.5)
   path = str(tmp_path / 'flow.keras')
   model.save(path)
   loaded = keras.models.load_model(path)
   np.testing.assert_array_equal(loaded.log_prob(x).numpy(), model.log_prob(x).numpy())
   np.testing.assert_array_equal(loaded.chains.states.numpy(), model.chains.states.numpy())
+  assert float(loaded.log_normalizer_estimate.numpy()) == 2.5
 
 
 def test_tfp_objects_cannot_be_saved_as_keras_but_checkpoint(tmp_path):
@@ -106,10 +108,76 @@ def test_non_finite_batch_is_skipped_counted_and_warned():
   bad = x.copy()
   bad[3, 2] = np.nan
   with pytest.warns(RuntimeWarning, match='skipped 1 update'):
-    model.fit(bad[:16], batch_size=16, epochs=1, verbose=0, shuffle=False)
+    history = model.fit(bad[:16], batch_size=16, epochs=1, verbose=0, shuffle=False).history
   assert int(model.skipped_updates.numpy()) == 1
   for v, b in zip(state, before):
     np.testing.assert_array_equal(v.numpy(), b, err_msg=v.name)
+  # An epoch whose every update was skipped has no metrics, not a loss of 0.
+  assert all(np.isnan(values[0]) for values in history.values()), history
+
+
+def test_metrics_average_only_the_batches_whose_update_was_applied():
+  x = _data(48)
+  bad = x.copy()
+  bad[20, 1] = np.nan  # the second of three batches
+  model = _model()
+  model.compile(optimizer=keras.optimizers.SGD(0.), jit_compile=False)  # weights stay put
+  with pytest.warns(RuntimeWarning, match='skipped 1 update'):
+    history = model.fit(bad, batch_size=16, epochs=1, verbose=0, shuffle=False).history
+  kept = np.concatenate([x[:16], x[32:]])
+  expected = model.evaluate(kept, batch_size=32, verbose=0, return_dict=True)
+  for name, value in expected.items():
+    np.testing.assert_allclose(history[name][0], value, rtol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize('base', [{'kind': 'gaussian_bernoulli_rbm', 'num_hidden': 4},
+                                  {'kind': 'normal'}], ids=lambda spec: spec['kind'])
+def test_training_reports_whole_model_and_flow_bits_per_dim(base):
+  x = _data(32)
+  model = _model(base)
+  model.compile(optimizer=keras.optimizers.SGD(0.), jit_compile=False)
+  history = model.fit(x, batch_size=32, epochs=1, verbose=0).history
+  log_prob = model.log_prob(x).numpy()  # exact: enumerated log Z, or an exact base
+  flow_log_det = model.flow.inverse_log_det_jacobian(x, event_ndims=1).numpy()
+  to_bits = lambda neg_log_prob: np.mean(neg_log_prob) / (EVENT_SIZE * np.log(2.))
+  np.testing.assert_allclose(history['bits_per_dim'][0], to_bits(-log_prob) + 8., rtol=1e-5)
+  np.testing.assert_allclose(history['flow_bits_per_dim'][0], to_bits(-flow_log_det),
+                             rtol=1e-5)
+  assert abs(history['flow_bits_per_dim'][0]) > 0.1
+  if base['kind'] == 'normal':
+    assert history['unnormalized_bits_per_dim'] == history['bits_per_dim']
+  else:
+    assert history['unnormalized_bits_per_dim'] != history['bits_per_dim']
+
+
+def test_log_normalizer_estimate_is_used_until_training_changes_the_base():
+  x = _data(32)
+  model = _model()
+  exact = model.evaluate(x, verbose=0, return_dict=True)['bits_per_dim']
+  log_z = float(model.base.exact_log_normalizer())
+  model.set_log_normalizer(log_z - 1.)  # off by one nat
+  estimated = model.evaluate(x, verbose=0, return_dict=True)['bits_per_dim']
+  np.testing.assert_allclose(exact - estimated, 1. / (EVENT_SIZE * np.log(2.)), rtol=1e-4)
+  np.testing.assert_allclose(model.log_prob(x), model.call(x) - (log_z - 1.), rtol=1e-5)
+  model.fit(x, batch_size=16, epochs=1, verbose=0)
+  assert np.isnan(model.log_normalizer_estimate.numpy())
+  after = model.evaluate(x, verbose=0, return_dict=True)['bits_per_dim']
+  expected = -np.mean(model.log_prob(x)) / (EVENT_SIZE * np.log(2.)) + 8.
+  np.testing.assert_allclose(after, expected, rtol=1e-5)
+  np.testing.assert_allclose(
+      model.log_prob(x), model.call(x) - model.base.exact_log_normalizer(), rtol=1e-5)
+
+
+def test_a_large_base_has_no_bits_per_dim_without_an_estimate():
+  model = _model({'kind': 'gaussian_bernoulli_rbm', 'num_hidden': 4, 'max_enumeration_bits': 2})
+  x = _data(32)
+  assert np.isnan(model.evaluate(x, verbose=0, return_dict=True)['bits_per_dim'])
+  with pytest.raises(ValueError, match='log Z'):
+    model.log_prob(x)
+  model.set_log_normalizer(3.)
+  expected = -np.mean(model.call(x) - 3.) / (EVENT_SIZE * np.log(2.)) + 8.
+  np.testing.assert_allclose(model.evaluate(x, verbose=0, return_dict=True)['bits_per_dim'],
+                             expected, rtol=1e-5)
 
 
 def test_fit_compiles_with_xla():
@@ -126,14 +194,39 @@ def test_unknown_specs_are_named():
     FlowModel(EVENT_SIZE, base={'kind': 'normal'}, flow={'builder': 'realnvp'})
 
 
-def test_coupling_leaving_the_positive_definite_region_stops_with_a_clear_message():
+@pytest.mark.parametrize('jit_compile,validate_args', [(False, True), (False, False),
+                                                       (True, False)])
+def test_coupling_leaving_the_positive_definite_region_stops_with_a_clear_message(
+    jit_compile, validate_args):
+  """XLA drops the base's assertions; the NaN step is skipped, then the base is validated."""
   from tfp_rbm.distributions import SmoothedRBM  # pylint: disable=g-import-not-at-top
   weights = tf.Variable(np.full([3, 3], 0.3, np.float32))
   base = SmoothedRBM(weights, tf.Variable(np.zeros(6, np.float32)), delta=tf.Variable(1.),
-                     validate_args=True)
+                     validate_args=validate_args)
   model = FlowModel(EVENT_SIZE, base=base, buffer_size=32, num_gibbs_steps=2)
-  model.compile(optimizer=keras.optimizers.SGD(0.1), jit_compile=False)
+  model.compile(optimizer=keras.optimizers.SGD(0.1), jit_compile=jit_compile)
   weights.assign(np.full([3, 3], 0.5, np.float32))  # ||W||_2 = 1.5 > delta = 1
   with pytest.raises(tf.errors.InvalidArgumentError,
                      match='`delta` must exceed the largest singular value of `weights`'):
     model.fit(_data(32), batch_size=16, epochs=1, verbose=0)
+
+
+def test_sample_grid_writes_pngs_and_tensorboard_images(tmp_path):
+  from tfp_rbm.keras import SampleGrid  # pylint: disable=g-import-not-at-top
+  model = _model()
+  grid = SampleGrid(str(tmp_path / 'png'), image_shape=[2, 3], num_samples=4,
+                    log_dir=str(tmp_path / 'logs'))
+  model.fit(_data(32), batch_size=16, epochs=2, verbose=0, callbacks=[grid])
+  assert sorted(p.name for p in (tmp_path / 'png').iterdir()) == ['epoch_001.png',
+                                                                  'epoch_002.png']
+  images = {}
+  for event_file in (tmp_path / 'logs').iterdir():
+    for event in tf.compat.v1.train.summary_iterator(str(event_file)):
+      for value in event.summary.value:
+        # An image summary holds width, height, then one PNG per image.
+        images[(value.tag, event.step)] = value.tensor.string_val
+  assert sorted(images) == [('samples', 1), ('samples', 2)]
+  assert [int(images[('samples', 1)][0]), int(images[('samples', 1)][1])] == [3, 2]
+  assert len(images[('samples', 1)]) == 2 + 4
+  with pytest.raises(ValueError, match='log_dir'):
+    SampleGrid(None, image_shape=[2, 3])

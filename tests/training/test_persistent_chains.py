@@ -1,10 +1,12 @@
-"""Persistent chains: shapes, resets, exact resume, and the surrogate gradient."""
+"""Training pieces: persistent chains, the surrogate gradient, finite updates."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import cases_distributions
+import cases_smoothed
 from tfp_rbm import distributions as tfrd
 from tfp_rbm import training
 
@@ -70,18 +72,150 @@ def test_flow_loss_needs_chains_for_an_rbm_and_refuses_them_for_exact_bases():
     training.flow_loss(tfp.distributions.Normal(0., 1.), tf.zeros([2]), chain_samples=x)
 
 
-def test_surrogate_gradients_equal_exact_nll_gradients_with_exact_samples():
-  """With chains replaced by exact samples (enumeration), grad L = grad NLL."""
-  rbm = _rbm(tf.float64)
-  states = cases_distributions.all_binary_states(4)
-  pmf = np.exp(rbm.log_prob(states).numpy())
-  rng = np.random.default_rng(1)
-  data = states[rng.choice(16, size=30, p=pmf)]
-  variables = rbm.trainable_variables
+def _smoothed(dtype=tf.float64):
+  rng = np.random.default_rng(2)
+  weights = rng.normal(0., 0.5, [2, 3])
+  return tfrd.SmoothedRBM(tf.Variable(weights, dtype=dtype),
+                          tf.Variable(rng.normal(0., 0.5, [5]), dtype=dtype),
+                          delta=tf.Variable(np.linalg.norm(weights, 2) + 0.7, dtype=dtype))
+
+
+def _gaussian_bernoulli(num_visible=3, num_hidden=2):
+  rng = np.random.default_rng(4)
+  return tfrd.GaussianBernoulliRBM(
+      tf.Variable(rng.normal(0., 0.8, [num_visible, num_hidden])),
+      tf.Variable(rng.normal(0., 1., [num_visible])),
+      tf.Variable(rng.normal(0., 1., [num_hidden])),
+      scale=tf.Variable(rng.uniform(0.6, 1.4, [num_visible])))
+
+
+def _exact_chain_states_and_pmf(dist):
+  """Every state of the chain variable (visible units; spins) and its exact pmf."""
+  if isinstance(dist, tfrd.SmoothedRBM):
+    states = cases_smoothed.all_spins(5)
+  else:
+    states = cases_distributions.all_binary_states(dist.num_visible)
+  log_weights = dist.chain_unnormalized_log_prob(states).numpy()
+  return states, np.exp(log_weights - np.logaddexp.reduce(log_weights))
+
+
+@pytest.mark.parametrize('make', [_rbm, _smoothed], ids=['bernoulli', 'smoothed'])
+def test_surrogate_gradients_equal_exact_nll_gradients_with_exact_samples(make):
+  """E_chains[grad L] = grad NLL, the chains' expectation by enumeration.
+
+  `sum_k p_k L(x, s_k)` is the surrogate loss averaged over exact samples `s_k`
+  of the chain variable with their probabilities `p_k`; log Z of the NLL is
+  enumerated and differentiated by autodiff. A wrong sign or scale of the
+  negative phase changes the gradient by a multiple of `grad log Z`.
+  """
+  dist = make(tf.float64)
+  states, pmf = _exact_chain_states_and_pmf(dist)
+  data = dist.sample(30, seed=(1, 2), num_steps=50)
+  variables = dist.trainable_variables
   with tf.GradientTape(persistent=True) as tape:
-    nll = -tf.reduce_mean(rbm.log_prob(data))
-    data_term = training.flow_loss(rbm, data, chain_samples=states[:1]) - \
-        rbm.surrogate_log_normalizer(states[:1])
-    surrogate = data_term - tf.reduce_sum(pmf * rbm.free_energy(states))
-  for exact, estimate in zip(tape.gradient(nll, variables), tape.gradient(surrogate, variables)):
-    np.testing.assert_allclose(estimate.numpy(), exact.numpy(), atol=1e-10)
+    nll = -tf.reduce_mean(dist.log_prob(data))
+    expected_loss = sum(p * training.flow_loss(dist, data, chain_samples=states[k:k + 1])
+                        for k, p in enumerate(pmf))
+    log_z = dist.exact_log_normalizer()
+  for exact, surrogate, log_z_grad in zip(tape.gradient(nll, variables),
+                                          tape.gradient(expected_loss, variables),
+                                          tape.gradient(log_z, variables)):
+    np.testing.assert_allclose(surrogate.numpy(), exact.numpy(), atol=1e-10)
+    assert np.max(np.abs(log_z_grad.numpy())) > 1e-2
+
+
+def _exact_gaussian_bernoulli_samples(dist, num_samples, seed):
+  """Ancestral samples: `h ~ p(h)` by enumeration (docs/math.md §2), then `v ~ N(b + s W h, s^2)`."""
+  w, b, c, scale = (v.numpy() for v in (dist.weights, dist.visible_bias, dist.hidden_bias,
+                                        dist.scale))
+  hidden = cases_distributions.all_binary_states(dist.num_hidden)
+  a = hidden @ w.T
+  log_p_h = hidden @ c + (b * a / scale + 0.5 * a**2).sum(-1)
+  log_z = np.logaddexp.reduce(log_p_h) + np.sum(np.log(np.sqrt(2. * np.pi) * scale))
+  np.testing.assert_allclose(log_z, dist.exact_log_normalizer().numpy(), rtol=1e-12)
+  rng = np.random.default_rng(seed)
+  h = hidden[rng.choice(len(hidden), size=num_samples, p=np.exp(log_p_h - log_p_h.max())
+                        / np.exp(log_p_h - log_p_h.max()).sum())]
+  return b + scale * (h @ w.T) + scale * rng.normal(size=[num_samples, len(b)])
+
+
+def test_gaussian_bernoulli_surrogate_gradient_is_nll_gradient_on_exact_samples():
+  """grad L with exact model samples = grad NLL, within 5 Monte Carlo standard errors.
+
+  The standard error comes from 20 batch means of the negative phase's gradient.
+  """
+  dist = _gaussian_bernoulli()
+  samples = _exact_gaussian_bernoulli_samples(dist, 20000, seed=5)
+  data = np.random.default_rng(6).normal(size=[40, 3])
+  variables = dist.trainable_variables
+  with tf.GradientTape(persistent=True) as tape:
+    nll = -tf.reduce_mean(dist.log_prob(data))
+    loss = training.flow_loss(dist, data, chain_samples=samples)
+    log_z = dist.exact_log_normalizer()
+    batch_means = [dist.surrogate_log_normalizer(batch) for batch in np.split(samples, 20)]
+  batch_grads = [tape.gradient(m, variables) for m in batch_means]
+  for i, (exact, surrogate, log_z_grad) in enumerate(zip(
+      tape.gradient(nll, variables), tape.gradient(loss, variables),
+      tape.gradient(log_z, variables))):
+    spread = np.std([g[i].numpy() for g in batch_grads], axis=0, ddof=1)
+    tolerance = 5. * spread / np.sqrt(len(batch_grads))
+    np.testing.assert_array_less(np.abs(surrogate.numpy() - exact.numpy()), tolerance)
+    # A flipped or missing negative phase would be off by |grad log Z| or more.
+    assert np.max(np.abs(log_z_grad.numpy()) / tolerance) > 10.
+
+
+@pytest.mark.parametrize('make', [_gaussian_bernoulli, _smoothed],
+                         ids=['gaussian_bernoulli', 'smoothed'])
+def test_flow_parameters_get_the_exact_nll_gradient(make):
+  """log Z does not depend on the flow: its parameters get grad of F(f(x)) - log|det| exactly."""
+  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+  tfb = tfp.bijectors
+  base = make() if make is _gaussian_bernoulli else make(tf.float64)
+  size = base.event_shape[0]
+  rng = np.random.default_rng(7)
+  flow = tfb.Chain([tfb.Shift(tf.Variable(rng.normal(size=[size]))),
+                    tfb.Scale(tf.Variable(rng.uniform(0.5, 2., [size]))), tfb.Sinh()])
+  model = tfp.distributions.TransformedDistribution(base, flow)
+  x = rng.normal(size=[25, size])
+  chain_samples = base.initial_chain_state(7, seed=(3, 3))
+  with tf.GradientTape(persistent=True) as tape:
+    nll = -tf.reduce_mean(model.log_prob(x))
+    loss = training.flow_loss(model, x, chain_samples)
+  flow_variables = flow.trainable_variables
+  assert len(flow_variables) == 2
+  for exact, surrogate in zip(tape.gradient(nll, flow_variables),
+                              tape.gradient(loss, flow_variables)):
+    np.testing.assert_allclose(surrogate.numpy(), exact.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize('jit_compile', [False, True])
+def test_apply_finite_update_applies_or_skips_and_counts(jit_compile):
+  variable = tf.Variable([1., 2.])
+  skipped = tf.Variable(0, dtype=tf.int64, trainable=False)
+  optimizer = keras.optimizers.Adam(0.1)
+
+  @tf.function(jit_compile=jit_compile)
+  def step(scale):
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_sum(scale * variable**2)
+    grads = tape.gradient(loss, [variable])
+    return training.apply_finite_update(optimizer, loss, grads, [variable], skipped)
+
+  assert bool(step(tf.constant(1.)))
+  state = [v.numpy().copy() for v in [variable] + list(optimizer.variables)]
+  assert not np.allclose(state[0], [1., 2.])
+  assert not bool(step(tf.constant(np.nan, tf.float32)))
+  assert int(skipped.numpy()) == 1
+  for v, before in zip([variable] + list(optimizer.variables), state):
+    np.testing.assert_array_equal(v.numpy(), before)
+
+
+def test_report_skipped_updates_warns_once_per_skip_and_validates_the_base():
+  skipped = tf.Variable(2, dtype=tf.int64)
+  with pytest.warns(RuntimeWarning, match='skipped 2 update.*at batch 4'):
+    assert training.report_skipped_updates(skipped, 0, _rbm(), where='at batch 4') == 2
+  assert training.report_skipped_updates(skipped, 2, _rbm()) == 2  # nothing new: no warning
+  weights = tf.Variable(np.full([3, 3], 0.5))  # ||W||_2 = 1.5 > delta = 1
+  base = tfrd.SmoothedRBM(weights, np.zeros(6), delta=tf.Variable(1., dtype=tf.float64))
+  with pytest.raises(tf.errors.InvalidArgumentError, match='largest singular value'):
+    training.report_skipped_updates(skipped, 1, base)

@@ -6,6 +6,8 @@ from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import tensor_util
 
+from tfp_rbm.bijectors.validation import checked_finite
+
 __all__ = ['ActNorm']
 
 
@@ -62,8 +64,7 @@ class ActNorm(tfb.Bijector):
       log_scale: float `Tensor` or `tf.Variable` of shape `[C]`, with `loc`.
       epsilon: Python `float` added to the variance at initialisation.
       dtype: dtype of the variables created from `num_channels`.
-      validate_args: Python `bool`; check that the initialisation batch is
-        finite.
+      validate_args: Python `bool`; check that inputs are finite.
       name: Python `str` name prefixed to ops.
 
     Raises:
@@ -126,18 +127,13 @@ class ActNorm(tfb.Bijector):
     if self._initialized is None:
       raise ValueError('This ActNorm was built from given `loc` and '
                        '`log_scale`; it has nothing to initialise.')
-    y = tf.convert_to_tensor(y, dtype=self.dtype, name='y')
-    assertions = []
-    if self.validate_args:
-      assertions.append(tf.debugging.assert_all_finite(
-          y, 'Argument `y` (the ActNorm initialisation batch) must be finite.'))
-    with tf.control_dependencies(assertions):
-      axes = list(range(len(y.shape) - 1))
-      mean, variance = tf.nn.moments(y, axes=axes)
-      return tf.group(
-          self._loc.assign(mean),
-          self._log_scale.assign(0.5 * tf.math.log(variance + self._epsilon)),
-          self._initialized.assign(True))
+    y = checked_finite(self, tf.convert_to_tensor(y, dtype=self.dtype,
+                                                  name='y'), 'y')
+    mean, variance = tf.nn.moments(y, axes=list(range(len(y.shape) - 1)))
+    return tf.group(
+        self._loc.assign(mean),
+        self._log_scale.assign(0.5 * tf.math.log(variance + self._epsilon)),
+        self._initialized.assign(True))
 
   def _maybe_initialize(self, y):
     if self._initialized is None:
@@ -145,9 +141,11 @@ class ActNorm(tfb.Bijector):
     return tf.cond(self._initialized, tf.no_op, lambda: self.initialize(y))
 
   def _forward(self, x):
+    x = checked_finite(self, x, 'x')
     return x * tf.exp(self._log_scale) + self._loc
 
   def _inverse(self, y):
+    y = checked_finite(self, y, 'y')
     with tf.control_dependencies([self._maybe_initialize(y)]):
       loc = tf.convert_to_tensor(self._loc)
       log_scale = tf.convert_to_tensor(self._log_scale)

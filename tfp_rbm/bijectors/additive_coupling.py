@@ -4,6 +4,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
 
+from tfp_rbm.bijectors.validation import checked_finite
+
 __all__ = ['AdditiveCoupling']
 
 
@@ -47,7 +49,7 @@ class AdditiveCoupling(tfb.Bijector):
         shift of the other elements.
       conditioning_parity: `0` or `1`, the parity of the positions that are
         left unchanged and condition the others.
-      validate_args: Python `bool`.
+      validate_args: Python `bool`; check that inputs are finite.
       name: Python `str` name prefixed to ops.
     """
     parameters = dict(locals())
@@ -92,6 +94,7 @@ class AdditiveCoupling(tfb.Bijector):
 
   def _couple(self, z, arg_name, sign):
     conditioning, transformed, merge = self._partition(z.shape[-1], arg_name)
+    z = checked_finite(self, z, arg_name)
     z_a = tf.gather(z, conditioning, axis=-1)
     z_b = tf.gather(z, transformed, axis=-1)
     z_b = z_b + sign * self._shift(z_a, len(transformed))

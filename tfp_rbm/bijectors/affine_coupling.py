@@ -4,6 +4,8 @@ import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
 from tensorflow_probability.python.internal import cache_util
 
+from tfp_rbm.bijectors.validation import checked_finite
+
 __all__ = ['AffineCoupling']
 
 
@@ -52,7 +54,7 @@ class AffineCoupling(tfb.Bijector):
       conditioner: callable (a Keras layer, e.g. `tfp_rbm.networks.ConvNet`)
         mapping `[..., H, W, C/2]` to `[..., H, W, C]`: shift, then the
         pre-sigmoid scale.
-      validate_args: Python `bool`.
+      validate_args: Python `bool`; check that inputs are finite.
       name: Python `str` name prefixed to ops.
     """
     parameters = dict(locals())
@@ -74,7 +76,7 @@ class AffineCoupling(tfb.Bijector):
     if channels is None or channels % 2:
       raise ValueError(f'Argument `{arg_name}` of AffineCoupling must have a '
                        f'static, even channel count, got {channels}.')
-    return tf.split(z, 2, axis=-1)
+    return tf.split(checked_finite(self, z, arg_name), 2, axis=-1)
 
   def _shift_and_log_scale(self, conditioning):
     output = self._conditioner(conditioning)

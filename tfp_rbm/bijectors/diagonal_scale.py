@@ -6,6 +6,8 @@ from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import tensor_util
 
+from tfp_rbm.bijectors.validation import checked_finite
+
 __all__ = ['DiagonalScale']
 
 
@@ -43,7 +45,7 @@ class DiagonalScale(tfb.Bijector):
       event_size: Python `int`; creates a zero `tf.Variable` `log_scale`.
       log_scale: float `Tensor`/`tf.Variable` `[D]`, used instead.
       dtype: dtype of the variable built from `event_size`.
-      validate_args: Python `bool`.
+      validate_args: Python `bool`; check that inputs are finite.
       name: Python `str` name prefixed to ops.
 
     Raises:
@@ -77,10 +79,10 @@ class DiagonalScale(tfb.Bijector):
     return self._log_scale
 
   def _forward(self, x):
-    return x * tf.exp(self._log_scale)
+    return checked_finite(self, x, 'x') * tf.exp(self._log_scale)
 
   def _inverse(self, y):
-    return y * tf.exp(-self._log_scale)
+    return checked_finite(self, y, 'y') * tf.exp(-self._log_scale)
 
   def _forward_log_det_jacobian(self, x):
     return tf.reduce_sum(self._log_scale, axis=-1)

@@ -7,6 +7,8 @@ from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import tensor_util
 
+from tfp_rbm.bijectors.validation import checked_finite
+
 __all__ = ['Invertible1x1Conv']
 
 
@@ -24,8 +26,9 @@ class Invertible1x1Conv(tfb.Bijector):
   ```
 
   Built from `num_channels`, `W` starts as a random rotation (the Q factor
-  of a Gaussian matrix, seeded), and `lower_upper` is a `tf.Variable`; the
-  permutation stays fixed, as in Glow.
+  of a Gaussian matrix, seeded), `lower_upper` is a `tf.Variable` and the
+  permutation a non-trainable one, as in TFP's Glow: it stays fixed, and a
+  `tf.train.Checkpoint` restores it even when the rotation was unseeded.
 
   #### Examples
 
@@ -53,7 +56,8 @@ class Invertible1x1Conv(tfb.Bijector):
       permutation: integer `Tensor` `[C]`, with `lower_upper`.
       seed: Python `int` seed of the random rotation (None: unseeded).
       dtype: dtype of the variable built from `num_channels`.
-      validate_args: Python `bool`, passed to `tfb.ScaleMatvecLU`.
+      validate_args: Python `bool`; check that inputs are finite (and, in
+        `tfb.ScaleMatvecLU`, that `W` is invertible).
       name: Python `str` name prefixed to ops.
 
     Raises:
@@ -72,7 +76,8 @@ class Invertible1x1Conv(tfb.Bijector):
         rotation, _ = np.linalg.qr(gaussian)
         lu, permutation = tf.linalg.lu(tf.constant(rotation, dtype))
         self._lower_upper = tf.Variable(lu, name='lower_upper')
-        self._permutation = permutation
+        self._permutation = tf.Variable(permutation, trainable=False,
+                                        name='permutation')
       else:
         dtype = dtype_util.common_dtype([lower_upper], tf.float32)
         self._lower_upper = tensor_util.convert_nonref_to_tensor(
@@ -103,9 +108,11 @@ class Invertible1x1Conv(tfb.Bijector):
     return self._permutation
 
   def _forward(self, x):
+    x = checked_finite(self, x, 'x')
     return _keep_static_shape(self._matvec_lu.forward(x), x)
 
   def _inverse(self, y):
+    y = checked_finite(self, y, 'y')
     return _keep_static_shape(self._matvec_lu.inverse(y), y)
 
   def _forward_log_det_jacobian(self, x):

@@ -6,6 +6,7 @@ from tensorflow_probability.python import bijectors as tfb
 from tensorflow_probability.python.internal import cache_util
 
 from tfp_rbm.bijectors import mixture_logistic_cdf
+from tfp_rbm.bijectors.validation import checked_finite
 
 __all__ = ['MixLogCDFCoupling']
 
@@ -135,8 +136,7 @@ class MixLogCDFCoupling(tfb.Bijector):
     return mixture_logistic_cdf.MixtureLogisticCDF(
         mixture_logits=logits, locs=locs, log_scales=log_scales,
         log_scale=tf.tanh(log_scale[..., 0]), shift=shift[..., 0],
-        num_bisection_steps=self._num_bisection_steps,
-        validate_args=self.validate_args)
+        num_bisection_steps=self._num_bisection_steps)
 
   def _check_event(self, z, arg_name):
     event_shape = z.shape[-3:]
@@ -153,6 +153,8 @@ class MixLogCDFCoupling(tfb.Bijector):
     """Applies the mixture's `forward` or `inverse` to `B`; for `inverse`
     also returns the inverse log-det summed over `B`."""
     event_shape = self._check_event(z, arg_name)
+    # Checks both halves: the conditioning one reaches only the network.
+    z = checked_finite(self, z, arg_name)
     if self._mask == 'channel':
       halves = tf.split(z, 2, axis=-1)
       conditioning, transformed = halves[self._parity], halves[1 - self._parity]

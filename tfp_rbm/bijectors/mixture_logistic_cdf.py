@@ -3,9 +3,13 @@
 import numpy as np
 import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
+from tensorflow_probability.python.internal import cache_util
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
+from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import tensor_util
+
+from tfp_rbm.bijectors.validation import checked_finite
 
 __all__ = ['MixtureLogisticCDF']
 
@@ -26,6 +30,36 @@ def _logit_mixture_cdf(y, log_weights, locs, log_scales):
   return log_cdf, log_survival, log_density
 
 
+def _parameter_batch_shape(parameters):
+  """The broadcast batch shape of `{name: (value, event_ndims)}`.
+
+  Raises:
+    ValueError: naming the first argument whose shape does not broadcast with
+      those before it, or a component axis that differs.
+  """
+  batch_shape = tf.TensorShape([])
+  num_components = {}
+  for arg, (value, event_ndims) in parameters.items():
+    if value is None:
+      continue
+    shape = value.shape
+    if event_ndims:
+      num_components[arg] = shape[-1]
+      shape = shape[:-1]
+    try:
+      batch_shape = tf.broadcast_static_shape(batch_shape, shape)
+    except ValueError:
+      raise ValueError(
+          f'Argument `{arg}` of MixtureLogisticCDF has batch shape {shape}, '
+          f'which does not broadcast with the batch shape {batch_shape} of '
+          'the arguments before it.') from None
+  if len({k for k in num_components.values() if k is not None}) > 1:
+    raise ValueError('Arguments `mixture_logits`, `locs` and `log_scales` '
+                     'must have the same number of components (last axis), '
+                     f'got {num_components}.')
+  return batch_shape
+
+
 class MixtureLogisticCDF(tfb.Bijector):
   """Inverse-sigmoid of a mixture-of-logistics CDF, elementwise (Flow++).
 
@@ -33,7 +67,7 @@ class MixtureLogisticCDF(tfb.Bijector):
 
   Every element has its own `K` mixture weights `pi = softmax(mixture_logits)`,
   locations `mu = locs` and log-scales `s = max(log_scales, -7)`, and an outer
-  log-scale `a` and shift `b` (RBM-Flow eq. 3; tfp_rbm MATH.md Sec. 7).
+  log-scale `a` and shift `b` (RBM-Flow eq. 3; docs/math.md Sec. 7).
   `inverse` is the analytic direction, data to latent, which `log_prob` uses:
 
   ```none
@@ -57,6 +91,9 @@ class MixtureLogisticCDF(tfb.Bijector):
   differentiable in `X` and every parameter without differentiating the
   search.
 
+  The parameters' batch shapes must broadcast together, and with the shape
+  of the input.
+
   #### Examples
 
   ```python
@@ -73,6 +110,11 @@ class MixtureLogisticCDF(tfb.Bijector):
        Flow++: Improving Flow-Based Generative Models with Variational
        Dequantization and Architecture Design. https://arxiv.org/abs/1902.00275
   """
+
+  # `inverse` computes the log-det from the same mixture CDF: TFP's greedy
+  # cache keeps it, so `log_prob` evaluates the CDF once, not twice.
+  _cache = cache_util.BijectorCacheWithGreedyAttrs(
+      forward_name='_augmented_forward', inverse_name='_augmented_inverse')
 
   def __init__(self, mixture_logits, locs, log_scales, log_scale=None,
                shift=None, num_bisection_steps=None, validate_args=False,
@@ -91,12 +133,13 @@ class MixtureLogisticCDF(tfb.Bijector):
       num_bisection_steps: Python `int` steps of the search in `forward`;
         by default `2 * (mantissa bits) + 2` of the dtype (48 in float32,
         106 in float64), which shrinks any bracket below float resolution.
-      validate_args: Python `bool`; check that inputs are finite.
+      validate_args: Python `bool`; check that inputs are finite and that
+        shapes unknown statically broadcast.
       name: Python `str` name prefixed to ops.
 
     Raises:
       ValueError: if the component axes of `mixture_logits`, `locs` and
-        `log_scales` differ.
+        `log_scales` differ or the batch shapes do not broadcast.
     """
     parameters = dict(locals())
     with tf.name_scope(name) as name:
@@ -113,13 +156,12 @@ class MixtureLogisticCDF(tfb.Bijector):
           log_scale, dtype=dtype, name='log_scale')
       self._shift = tensor_util.convert_nonref_to_tensor(
           shift, dtype=dtype, name='shift')
-      sizes = {arg: getattr(self, '_' + arg).shape[-1]
-               for arg in ('mixture_logits', 'locs', 'log_scales')}
-      known = {size for size in sizes.values() if size is not None}
-      if len(known) > 1:
-        raise ValueError('Arguments `mixture_logits`, `locs` and `log_scales` '
-                         'must have the same number of components (last '
-                         f'axis), got {sizes}.')
+      self._static_batch_shape = _parameter_batch_shape({
+          'mixture_logits': (self._mixture_logits, 1),
+          'locs': (self._locs, 1),
+          'log_scales': (self._log_scales, 1),
+          'log_scale': (self._log_scale, 0),
+          'shift': (self._shift, 0)})
       if num_bisection_steps is None:
         num_bisection_steps = 2 * np.finfo(dtype.as_numpy_dtype).nmant + 2
       self._num_bisection_steps = num_bisection_steps
@@ -168,27 +210,33 @@ class MixtureLogisticCDF(tfb.Bijector):
              else tf.convert_to_tensor(self._shift))
     return log_scale, shift
 
-  def _assert_finite(self, value, arg_name):
-    if not self.validate_args:
-      return value
-    message = f'Argument `{arg_name}` of MixtureLogisticCDF must be finite.'
-    return tf.debugging.assert_all_finite(value, message)
+  def _checked(self, value, arg_name):
+    """`value`, after its shape is checked against the parameters' batch."""
+    message = (f'Argument `{arg_name}` of MixtureLogisticCDF has shape '
+               f'{value.shape}, which does not broadcast with the parameters\' '
+               f'batch shape {self._static_batch_shape}.')
+    try:
+      tf.broadcast_static_shape(value.shape, self._static_batch_shape)
+    except ValueError:
+      raise ValueError(message) from None
+    assertions = []
+    if self.validate_args and not (value.shape.is_fully_defined() and
+                                   self._static_batch_shape.is_fully_defined()):
+      assertions.append(_assert_broadcastable(
+          ps.shape(value), self.experimental_batch_shape_tensor(), message))
+    with tf.control_dependencies(assertions):
+      return checked_finite(self, value, arg_name)
 
-  def _inverse(self, y):
-    y = self._assert_finite(y, 'y')
+  def _augmented_inverse(self, y):
+    y = self._checked(y, 'y')
     log_scale, shift = self._outer(y.dtype)
-    log_cdf, log_survival, _ = _logit_mixture_cdf(y, *self._components())
-    return (log_cdf - log_survival) * tf.exp(log_scale) + shift
-
-  def _inverse_log_det_jacobian(self, y):
-    y = self._assert_finite(y, 'y')
-    log_scale, _ = self._outer(y.dtype)
     log_cdf, log_survival, log_density = _logit_mixture_cdf(
         y, *self._components())
-    return log_density - log_cdf - log_survival + log_scale
+    x = (log_cdf - log_survival) * tf.exp(log_scale) + shift
+    return x, {'ildj': log_density - log_cdf - log_survival + log_scale}
 
-  def _forward(self, x):
-    x = self._assert_finite(x, 'x')
+  def _augmented_forward(self, x):
+    x = self._checked(x, 'x')
     log_weights, locs, log_scales = self._components()
     log_scale, shift = self._outer(x.dtype)
     target = (x - shift) * tf.exp(-log_scale)
@@ -202,7 +250,17 @@ class MixtureLogisticCDF(tfb.Bijector):
         root, log_weights, locs, log_scales)
     residual = log_cdf - log_survival - target
     slope = tf.exp(log_density - log_cdf - log_survival)
-    return root - residual / tf.stop_gradient(slope)
+    # No log-det here: at `root` it would not carry the gradient in `x`.
+    return root - residual / tf.stop_gradient(slope), None
+
+  def _inverse(self, y):
+    return self._augmented_inverse(y)[0]
+
+  def _inverse_log_det_jacobian(self, y):
+    return self._augmented_inverse(y)[1]['ildj']
+
+  def _forward(self, x):
+    return self._augmented_forward(x)[0]
 
   def _bisect(self, target, log_weights, locs, log_scales):
     candidates = locs + target[..., tf.newaxis] * tf.exp(log_scales)
@@ -221,3 +279,13 @@ class MixtureLogisticCDF(tfb.Bijector):
         lambda i, *_: i < self._num_bisection_steps, step,
         (tf.constant(0), low, high))
     return 0.5 * (low + high)
+
+
+def _assert_broadcastable(shape, other, message):
+  """Asserts that two shape `Tensor`s broadcast together."""
+  rank = tf.maximum(tf.size(shape), tf.size(other))
+  shape, other = [tf.concat([tf.ones([rank - tf.size(s)], s.dtype), s], 0)
+                  for s in (tf.cast(shape, tf.int32), tf.cast(other, tf.int32))]
+  compatible = (shape == other) | (shape == 1) | (other == 1)
+  return tf.debugging.assert_equal(tf.reduce_all(compatible), True,
+                                   message=message)

@@ -4,6 +4,8 @@ import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
 from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_rbm.bijectors.validation import checked_finite
+
 __all__ = ['Squeeze']
 
 
@@ -15,7 +17,8 @@ class Squeeze(tfb.Bijector):
   `inverse` maps an event `[H, W, C]` to `[H/f, W/f, f*f*C]`, moving each
   `f x f` block of pixels into the channels in the order of
   `tf.nn.space_to_depth`; `forward` is `tf.nn.depth_to_space`. It is a
-  permutation, so `log|det| = 0`.
+  permutation, so `log|det| = 0`. Sizes unknown statically are read at run
+  time (checked under `validate_args`).
 
   #### Examples
 
@@ -57,33 +60,40 @@ class Squeeze(tfb.Bijector):
       raise ValueError(f'Argument `y` of Squeeze must have a width divisible '
                        f'by {self._factor}, got {width}.')
 
+  def _spatial_assertions(self, y):
+    """Under `validate_args`, the divisibility of sizes unknown statically."""
+    if not self.validate_args or y.shape[-3:-1].is_fully_defined():
+      return []
+    return [tf.debugging.assert_equal(
+        ps.shape(y)[-3:-1] % self._factor, 0,
+        message=f'Argument `y` of Squeeze must have a height and width '
+                f'divisible by {self._factor}.')]
+
+  def _per_image(self, z, image_op):
+    """Applies a rank-4 `tf.nn` op to the events of `z`, any batch shape."""
+    images = image_op(tf.reshape(z, ps.concat([[-1], ps.shape(z)[-3:]], 0)),
+                      self._factor)
+    return tf.reshape(images, ps.concat(
+        [ps.shape(z)[:-3], ps.shape(images)[-3:]], axis=0))
+
   def _inverse(self, y):
-    height, width, channels = y.shape[-3:]
-    self._check_spatial(height, width)
-    f = self._factor
-    batch_shape = ps.shape(y)[:-3]
-    blocks = tf.reshape(y, ps.concat(
-        [batch_shape, [height // f, f, width // f, f, channels]], axis=0))
-    rank = len(blocks.shape)
-    perm = list(range(rank - 5)) + [rank - 5, rank - 3, rank - 4, rank - 2,
-                                    rank - 1]
-    return tf.reshape(tf.transpose(blocks, perm), ps.concat(
-        [batch_shape, [height // f, width // f, f * f * channels]], axis=0))
+    self._check_spatial(*y.shape[-3:-1])
+    with tf.control_dependencies(self._spatial_assertions(y)):
+      y = checked_finite(self, y, 'y')
+    result = self._per_image(y, tf.nn.space_to_depth)
+    result.set_shape(self._inverse_event_shape(y.shape))
+    return result
 
   def _forward(self, x):
-    height, width, channels = x.shape[-3:]
+    channels = x.shape[-1]
     f = self._factor
     if channels is not None and channels % (f * f):
       raise ValueError(f'Argument `x` of Squeeze.forward must have a channel '
                        f'count divisible by {f * f}, got {channels}.')
-    batch_shape = ps.shape(x)[:-3]
-    blocks = tf.reshape(x, ps.concat(
-        [batch_shape, [height, width, f, f, channels // (f * f)]], axis=0))
-    rank = len(blocks.shape)
-    perm = list(range(rank - 5)) + [rank - 5, rank - 3, rank - 4, rank - 2,
-                                    rank - 1]
-    return tf.reshape(tf.transpose(blocks, perm), ps.concat(
-        [batch_shape, [height * f, width * f, channels // (f * f)]], axis=0))
+    result = self._per_image(checked_finite(self, x, 'x'),
+                             tf.nn.depth_to_space)
+    result.set_shape(self._forward_event_shape(x.shape))
+    return result
 
   def _forward_log_det_jacobian(self, x):
     return tf.zeros([], dtype=x.dtype)

@@ -58,7 +58,8 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
       hidden_bias: float tensor or variable, `batch_shape + [H]`.
       log_normalizer: optional log Z estimate (e.g. from AIS), `batch_shape`.
       max_enumeration_bits: largest `min(D, H)` for which `log_prob` computes
-        log Z exactly when none is supplied.
+        log Z exactly when none is supplied, in `[0, MAX_ENUMERATION_BITS]`
+        (24).
       validate_args: check finiteness of parameters and `{0, 1}` values.
       allow_nan_stats: TFP's flag, kept for interface compatibility.
       name: name scope of the ops.
@@ -72,46 +73,55 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _parameter_properties(cls, dtype, num_classes=None):
     return rbm_lib.rbm_parameter_properties()
 
-  def _sample_control_dependencies(self, x):
-    assertions = super()._sample_control_dependencies(x)
+  def _sample_control_dependencies(self, x, arg='value'):
+    assertions = super()._sample_control_dependencies(x, arg)
     if self.validate_args:
       assertions.append(assert_util.assert_equal(
           tf.reduce_all((x == 0.) | (x == 1.)), True,
-          message='Argument `value` of BernoulliRBM must be binary (0 or 1).'))
+          message=f'Argument `{arg}` of BernoulliRBM must be binary (0 or 1).'))
     return assertions
 
-  def _free_energy(self, value):
-    w = tf.convert_to_tensor(self._weights)
-    hidden_input = self._hidden_bias + boltzmann_math.visible_to_hidden(value, w)
-    return (-tf.reduce_sum(self._visible_bias * value, axis=-1)
+  def _default_event_space_bijector(self):
+    # Discrete support: no bijector from the reals, as for `tfd.Bernoulli`.
+    return None
+
+  def _free_energy(self, value, params):
+    hidden_input = params['hidden_bias'] + boltzmann_math.visible_to_hidden(
+        value, params['weights'])
+    return (-tf.reduce_sum(params['visible_bias'] * value, axis=-1)
             - tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
 
-  def hidden_logits(self, visible):
-    return self._hidden_bias + boltzmann_math.visible_to_hidden(visible, self._weights)
+  def _hidden_logits(self, visible, params):
+    return params['hidden_bias'] + boltzmann_math.visible_to_hidden(
+        visible, params['weights'])
 
-  def visible_logits(self, hidden):
+  def _visible_logits(self, hidden, params):
+    return params['visible_bias'] + boltzmann_math.hidden_to_visible(
+        hidden, params['weights'])
+
+  def visible_logits(self, hidden, name='visible_logits'):
     """Logits of `p(v_i = 1 | h)`."""
-    return self._visible_bias + boltzmann_math.hidden_to_visible(hidden, self._weights)
+    hidden = self._convert_hidden(hidden)
+    with self._name_and_control_scope(name):
+      return self._visible_logits(hidden, self._read_parameters())
 
-  def visible_distribution(self, hidden):
+  def _visible_distribution(self, hidden, params):
     return independent.Independent(
-        bernoulli.Bernoulli(logits=self.visible_logits(hidden), dtype=self.dtype),
+        bernoulli.Bernoulli(logits=self._visible_logits(hidden, params), dtype=self.dtype),
         reinterpreted_batch_ndims=1)
 
-  def sample_visible(self, hidden, seed):
-    return boltzmann_math.bernoulli_sample(self.visible_logits(hidden), seed)
+  def _sample_visible(self, hidden, params, seed):
+    return boltzmann_math.bernoulli_sample(self._visible_logits(hidden, params), seed)
 
   def initial_chain_state(self, num_chains, seed):
-    shape = ps.concat([[num_chains], self.batch_shape_tensor(), self.event_shape_tensor()], 0)
+    shape = ps.concat([[num_chains], self._batch_shape_tensor(), self._event_shape_tensor()], 0)
     return tf.cast(boltzmann_math.uniform(shape, seed, self.dtype) < 0.5, self.dtype)
 
   def _enumerated_layer_size(self):
     return min(self.num_visible, self.num_hidden)
 
-  def _exact_log_normalizer(self, chunk_bits):
-    w = tf.convert_to_tensor(self._weights)
-    b = tf.convert_to_tensor(self._visible_bias)
-    c = tf.convert_to_tensor(self._hidden_bias)
+  def _exact_log_normalizer(self, params, chunk_bits):
+    w, b, c = params['weights'], params['visible_bias'], params['hidden_bias']
     if self.num_hidden <= self.num_visible:
       def log_weight(hidden):  # [k, H] -> batch + [k]
         visible_input = b[..., tf.newaxis, :] + tf.linalg.matmul(hidden, w, transpose_b=True)
@@ -127,6 +137,6 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     return boltzmann_math.logsumexp_over_binary_states(
         log_weight, bits, self.dtype, chunk_bits)
 
-  def _independent_visible_log_normalizer(self, visible_bias):
-    return tf.reduce_sum(tf.math.softplus(visible_bias), axis=-1)
+  def _independent_visible_log_normalizer(self, params):
+    return tf.reduce_sum(tf.math.softplus(params['visible_bias']), axis=-1)
 

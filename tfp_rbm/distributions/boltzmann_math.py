@@ -6,7 +6,9 @@ that runs in bounded memory, and the dense products between layers that
 broadcast batches of machines. For machines over spins `s in {-1, +1}^n`:
 the same enumeration over spin states, independent spin draws, the
 distribution of independent spins, and the spectral norm that bounds the
-coupling of a Gaussian-smoothed machine.
+coupling of a Gaussian-smoothed machine. The argument checks that every
+distribution here shares: static shape and dtype checks that raise at once,
+and value assertions for `validate_args`.
 """
 
 import numpy as np
@@ -20,9 +22,14 @@ from tensorflow_probability.python.internal import tensor_util
 __all__ = [
     'MAX_ENUMERATION_BITS',
     'broadcast_to_batch_and_event',
+    'check_batch_shapes',
+    'check_enumeration_bits',
+    'check_event_value',
     'common_float_dtype',
-    'finite_parameter_assertions',
-    'finite_value_assertions',
+    'convert_value',
+    'finite_assertions',
+    'parameters_to_validate',
+    'value_assertions',
     'bernoulli_sample',
     'binary_states',
     'hidden_to_visible',
@@ -212,8 +219,67 @@ def common_float_dtype(named_args):
   return dtype or tf.float32
 
 
-def finite_parameter_assertions(named_parameters, is_init):
-  """Assertions that parameters are finite, each naming its argument.
+def check_enumeration_bits(max_enumeration_bits):
+  """Raises `ValueError` unless `0 <= max_enumeration_bits <= MAX_ENUMERATION_BITS`."""
+  if (isinstance(max_enumeration_bits, bool)
+      or not isinstance(max_enumeration_bits, (int, np.integer))
+      or not 0 <= max_enumeration_bits <= MAX_ENUMERATION_BITS):
+    raise ValueError(
+        f'Argument `max_enumeration_bits` must be an integer in [0, {MAX_ENUMERATION_BITS}] '
+        f'(exact log Z enumerates 2^bits states); got {max_enumeration_bits!r}.')
+
+
+def check_batch_shapes(properties, named_parameters):
+  """Raises `ValueError` naming two parameters whose batch shapes do not broadcast.
+
+  A parameter's batch shape is its shape less its `event_ndims` trailing
+  axes, read from `properties` (the class's `parameter_properties()`). Static
+  shapes only: unknown dimensions pass.
+
+  Args:
+    properties: dict from argument name to `ParameterProperties`.
+    named_parameters: iterable of `(argument_name, tensor_or_None)`.
+  """
+  seen = []
+  for arg, tensor in named_parameters:
+    if tensor is None or tensor.shape.rank is None:
+      continue
+    batch = tensor.shape[:max(tensor.shape.rank - properties[arg].event_ndims, 0)]
+    for other_arg, other_batch in seen:
+      try:
+        tf.broadcast_static_shape(other_batch, batch)
+      except ValueError:
+        raise ValueError(
+            f'Arguments `{other_arg}` (batch shape {other_batch}) and `{arg}` (batch '
+            f'shape {batch}) must have batch shapes that broadcast.') from None
+    seen.append((arg, batch))
+
+
+def convert_value(value, dtype, arg):
+  """A tensor or variable as a tensor of its own dtype; other values converted to `dtype`.
+
+  The dtype of a tensor is left for `check_event_value` to check, so that
+  the error names `arg`.
+  """
+  return tf.convert_to_tensor(value, dtype=None if tf.is_tensor(value) else dtype, name=arg)
+
+
+def check_event_value(value, dtype, event_size, arg):
+  """Raises, naming `arg`, unless `value` has `dtype` and `event_size` units on its last axis.
+
+  Static only: an unknown size passes, and no op is added to the graph.
+  """
+  if value.dtype != dtype:
+    raise TypeError(f'Argument `{arg}` has dtype {value.dtype.name}, but the distribution '
+                    f'has dtype {dtype.name}.')
+  size = value.shape[-1] if value.shape.rank else None
+  if value.shape.rank == 0 or (None not in (size, event_size) and size != event_size):
+    raise ValueError(f'Argument `{arg}` must have shape [..., {event_size}]; got shape '
+                     f'{value.shape}.')
+
+
+def parameters_to_validate(named_parameters, is_init):
+  """`{argument_name: tensor}` of the parameters to validate now, each read once.
 
   TFP's convention: a constant is checked once at construction
   (`is_init=True`), a variable every time it is used (`is_init=False`).
@@ -221,27 +287,43 @@ def finite_parameter_assertions(named_parameters, is_init):
   Args:
     named_parameters: iterable of `(argument_name, tensor_or_None)`.
     is_init: whether the distribution is being constructed.
-
-  Returns:
-    A list of assertion ops.
   """
+  return {arg: tf.convert_to_tensor(tensor) for arg, tensor in named_parameters
+          if tensor is not None and is_init != tensor_util.is_ref(tensor)}
+
+
+def finite_assertions(named_tensors):
+  """Assertions that each tensor of `{argument_name: tensor}` is finite, naming it."""
   return [assert_util.assert_equal(
       tf.reduce_all(tf.math.is_finite(tensor)), True,
       message=f'Argument `{arg}` must be finite (found NaN or Inf).')
-          for arg, tensor in named_parameters
-          if tensor is not None and is_init != tensor_util.is_ref(tensor)]
+          for arg, tensor in named_tensors.items()]
 
 
-def finite_value_assertions(value):
-  """Assertion that a sample or data point is finite, naming `value`."""
-  return [assert_util.assert_equal(
-      tf.reduce_all(tf.math.is_finite(value)), True,
-      message='Argument `value` must be finite (found NaN or Inf).')]
+def value_assertions(distribution, value, arg, spins=False):
+  """Checks of `value`, a point of `distribution`'s event space, naming `arg`.
+
+  Its dtype and event size are checked statically (raising at once, no op
+  added); under `validate_args`, assertions that it is finite and, with
+  `spins`, that each entry is -1 or +1.
+  """
+  check_event_value(value, distribution.dtype,
+                    tf.compat.dimension_value(distribution.event_shape[-1]), arg)
+  if not distribution.validate_args:
+    return []
+  assertions = finite_assertions({arg: value})
+  if spins:
+    assertions.append(assert_util.assert_equal(
+        tf.reduce_all(tf.abs(value) == 1.), True,
+        message=f'Argument `{arg}` must hold spins, -1 or +1.'))
+  return assertions
 
 
 def broadcast_to_batch_and_event(distribution, value):
   """`value` broadcast against the distribution's `batch_shape + event_shape`."""
+  # The private shape methods open no name scope, so they repeat no assertions.
   shape = tf.broadcast_dynamic_shape(
       tf.shape(value),
-      tf.concat([distribution.batch_shape_tensor(), distribution.event_shape_tensor()], axis=0))
+      tf.concat([distribution._batch_shape_tensor(),  # pylint: disable=protected-access
+                 distribution._event_shape_tensor()], axis=0))  # pylint: disable=protected-access
   return tf.broadcast_to(value, shape)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import tensorflow as tf
+from tensorflow_probability.python.bijectors import identity as identity_bijector
 from tensorflow_probability.python.bijectors import softplus as softplus_bijector
 from tensorflow_probability.python.distributions import distribution
 from tensorflow_probability.python.internal import assert_util
@@ -68,7 +69,8 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
       name: name scope of the ops.
 
     Raises:
-      ValueError: if `field` is a scalar.
+      ValueError: if `field` is a scalar, or the batch shapes of `field` and
+        `delta` do not broadcast.
     """
     parameters = dict(locals())
     with tf.name_scope(name) as name:
@@ -80,6 +82,8 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
           delta, dtype=dtype, name='delta')
       if self._field.shape.rank == 0:
         raise ValueError('Argument `field` must be at least a vector; got a scalar.')
+      boltzmann_math.check_batch_shapes(
+          type(self).parameter_properties(dtype), self._named_parameters())
       super().__init__(
           dtype=dtype,
           reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
@@ -113,20 +117,24 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
   def _event_shape_tensor(self):
     return ps.shape(self._field)[-1:]
 
+  def _default_event_space_bijector(self):
+    return identity_bijector.Identity(validate_args=self.validate_args)
+
+  def _named_parameters(self):
+    return [('field', self._field), ('delta', self._delta)]
+
   def _parameter_control_dependencies(self, is_init):
     if not self.validate_args:
       return []
-    assertions = boltzmann_math.finite_parameter_assertions(
-        (('field', self._field), ('delta', self._delta)), is_init)
-    if is_init != tensor_util.is_ref(self._delta):
+    checked = boltzmann_math.parameters_to_validate(self._named_parameters(), is_init)
+    assertions = boltzmann_math.finite_assertions(checked)
+    if 'delta' in checked:
       assertions.append(assert_util.assert_positive(
-          self._delta, message='Argument `delta` must be positive.'))
+          checked['delta'], message='Argument `delta` must be positive.'))
     return assertions
 
-  def _sample_control_dependencies(self, x):
-    if not self.validate_args:
-      return []
-    return boltzmann_math.finite_value_assertions(x)
+  def _sample_control_dependencies(self, x, arg='value', spins=False):
+    return boltzmann_math.value_assertions(self, x, arg, spins)
 
   def _log_prob(self, value):
     h = tf.convert_to_tensor(self._field)
@@ -145,11 +153,10 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
     Returns:
       A distribution over spins (values -1. and +1.), event shape `[N]`.
     """
-    with self._name_and_control_scope(name):
-      value = tf.convert_to_tensor(value, dtype=self.dtype, name='value')
-      with tf.control_dependencies(self._sample_control_dependencies(value)):
-        delta = tf.convert_to_tensor(self._delta)[..., tf.newaxis]
-        return boltzmann_math.independent_spins(delta * value + self._field)
+    value = boltzmann_math.convert_value(value, self.dtype, 'value')
+    with self._name_and_control_scope(name, value):
+      delta = tf.convert_to_tensor(self._delta)[..., tf.newaxis]
+      return boltzmann_math.independent_spins(delta * value + self._field)
 
   def _smooth(self, spins, seed):
     scale = tf.math.rsqrt(tf.convert_to_tensor(self._delta))[..., tf.newaxis]
@@ -167,19 +174,19 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
     Returns:
       `z`, shape `sample_shape + batch_shape + [N]`.
     """
-    with self._name_and_control_scope(name):
-      spins = tf.convert_to_tensor(spins, dtype=self.dtype, name='spins')
+    spins = boltzmann_math.convert_value(spins, self.dtype, 'spins')
+    with self._name_and_control_scope(name, spins, dict(arg='spins', spins=True)):
       return self._smooth(boltzmann_math.broadcast_to_batch_and_event(self, spins),
                           samplers.sanitize_seed(seed))
 
   def _sample_n(self, n, seed=None):
     spin_seed, smooth_seed = samplers.split_seed(seed, salt='DiscreteMixture')
-    shape = ps.concat([[n], self.batch_shape_tensor(), self.event_shape_tensor()], axis=0)
+    shape = ps.concat([[n], self._batch_shape_tensor(), self._event_shape_tensor()], axis=0)
     field = tf.broadcast_to(tf.convert_to_tensor(self._field), shape)
     return self._smooth(boltzmann_math.sample_spins(field, spin_seed), smooth_seed)
 
   def _mean(self):
-    shape = ps.concat([self.batch_shape_tensor(), self.event_shape_tensor()], axis=0)
+    shape = ps.concat([self._batch_shape_tensor(), self._event_shape_tensor()], axis=0)
     return tf.broadcast_to(tf.tanh(self._field), shape)
 
   def _variance(self):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import tensorflow as tf
+from tensorflow_probability.python.bijectors import identity as identity_bijector
 from tensorflow_probability.python.bijectors import softplus as softplus_bijector
 from tensorflow_probability.python.distributions import independent
 from tensorflow_probability.python.distributions import normal
@@ -9,7 +10,6 @@ from tensorflow_probability.python.internal import assert_util
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.distributions import boltzmann_math
 from tfp_rbm.distributions import restricted_boltzmann_machine as rbm_lib
@@ -50,8 +50,11 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
 
   #### References
 
-  [1] Grathwohl, W. et al. Joint energy-based models (EB-and-Flow: No MCMC
-      for energy-based models with flows), 2020.
+  [1] Grathwohl, W., Li, X., Swersky, K., Hashemi, M., Jacobsen, J.-H.,
+      Norouzi, M., Hinton, G. Scaling RBMs to high dimensional data with
+      invertible neural networks (EB-and-Flow). ICML 2020 workshop on
+      Invertible Neural Networks, Normalizing Flows, and Explicit Likelihood
+      Models.
   [2] Cho, K., Ilin, A., Raiko, T. Improved learning of Gaussian-Bernoulli
       restricted Boltzmann machines. ICANN 2011.
   """
@@ -70,7 +73,7 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
         broadcastable to it, e.g. a scalar), the visible standard deviations.
       log_normalizer: optional log Z estimate (e.g. from AIS), `batch_shape`.
       max_enumeration_bits: largest `H` for which `log_prob` computes log Z
-        exactly when none is supplied.
+        exactly when none is supplied, in `[0, MAX_ENUMERATION_BITS]` (24).
       validate_args: check finiteness of parameters and data and `scale > 0`.
       allow_nan_stats: TFP's flag, kept for interface compatibility.
       name: name scope of the ops.
@@ -97,49 +100,63 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _named_parameters(self):
     return super()._named_parameters() + [('scale', self._scale)]
 
-  def _parameter_control_dependencies(self, is_init):
-    assertions = super()._parameter_control_dependencies(is_init)
-    if self.validate_args and is_init != tensor_util.is_ref(self._scale):
-      assertions.append(assert_util.assert_positive(
-          self._scale, message='Argument `scale` must be positive.'))
-    return assertions
+  def _check_static_shapes(self, dtype):
+    super()._check_static_shapes(dtype)
+    size = self._scale.shape[-1] if self._scale.shape.rank else None
+    if None not in (size, self.num_visible) and size not in (1, self.num_visible):
+      raise ValueError(
+          f'Argument `scale` has {size} units but `weights` has shape '
+          f'{self._weights.shape}: expected {self.num_visible} (or 1, or a scalar).')
 
-  def _free_energy(self, value):
-    scale = tf.convert_to_tensor(self._scale)
-    hidden_input = self._hidden_bias + boltzmann_math.visible_to_hidden(
-        value / scale, self._weights)
-    return (tf.reduce_sum(tf.square((value - self._visible_bias) / scale), axis=-1) / 2.
+  def _parameter_assertions(self, checked):
+    if 'scale' not in checked:
+      return []
+    return [assert_util.assert_positive(
+        checked['scale'], message='Argument `scale` must be positive.')]
+
+  def _default_event_space_bijector(self):
+    return identity_bijector.Identity(validate_args=self.validate_args)
+
+  def _free_energy(self, value, params):
+    scale = params['scale']
+    hidden_input = params['hidden_bias'] + boltzmann_math.visible_to_hidden(
+        value / scale, params['weights'])
+    return (tf.reduce_sum(tf.square((value - params['visible_bias']) / scale), axis=-1) / 2.
             - tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
 
-  def hidden_logits(self, visible):
-    return self._hidden_bias + boltzmann_math.visible_to_hidden(
-        visible / self._scale, self._weights)
+  def _hidden_logits(self, visible, params):
+    return params['hidden_bias'] + boltzmann_math.visible_to_hidden(
+        visible / params['scale'], params['weights'])
 
-  def visible_mean(self, hidden):
+  def _visible_mean(self, hidden, params):
+    return params['visible_bias'] + params['scale'] * boltzmann_math.hidden_to_visible(
+        hidden, params['weights'])
+
+  def visible_mean(self, hidden, name='visible_mean'):
     """`E[v | h] = b + sigma * (W h)`."""
-    return self._visible_bias + self._scale * boltzmann_math.hidden_to_visible(
-        hidden, self._weights)
+    hidden = self._convert_hidden(hidden)
+    with self._name_and_control_scope(name):
+      return self._visible_mean(hidden, self._read_parameters())
 
-  def visible_distribution(self, hidden):
-    loc = self.visible_mean(hidden)
+  def _visible_distribution(self, hidden, params):
+    loc = self._visible_mean(hidden, params)
     return independent.Independent(
-        normal.Normal(loc=loc, scale=tf.broadcast_to(self._scale, ps.shape(loc))),
+        normal.Normal(loc=loc, scale=tf.broadcast_to(params['scale'], ps.shape(loc))),
         reinterpreted_batch_ndims=1)
 
-  def sample_visible(self, hidden, seed):
-    loc = self.visible_mean(hidden)
-    return loc + self._scale * boltzmann_math.standard_normal(ps.shape(loc), seed, self.dtype)
+  def _sample_visible(self, hidden, params, seed):
+    loc = self._visible_mean(hidden, params)
+    return loc + params['scale'] * boltzmann_math.standard_normal(
+        ps.shape(loc), seed, self.dtype)
 
   def initial_chain_state(self, num_chains, seed):
-    shape = ps.concat([[num_chains], self.batch_shape_tensor(), self.event_shape_tensor()], 0)
+    shape = ps.concat([[num_chains], self._batch_shape_tensor(), self._event_shape_tensor()], 0)
     noise = boltzmann_math.standard_normal(shape, seed, self.dtype)
     return self._visible_bias + self._scale * noise
 
-  def _exact_log_normalizer(self, chunk_bits):
-    w = tf.convert_to_tensor(self._weights)
-    c = tf.convert_to_tensor(self._hidden_bias)
-    scale = tf.broadcast_to(tf.convert_to_tensor(self._scale), ps.shape(self._visible_bias))
-    bias_over_scale = self._visible_bias / scale
+  def _exact_log_normalizer(self, params, chunk_bits):
+    w, c = params['weights'], params['hidden_bias']
+    bias_over_scale = params['visible_bias'] / params['scale']
 
     def log_weight(hidden):  # [k, H] -> batch + [k]
       a = tf.linalg.matmul(hidden, w, transpose_b=True)  # batch + [k, D]
@@ -147,11 +164,13 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
               + tf.reduce_sum(bias_over_scale[..., tf.newaxis, :] * a + tf.square(a) / 2.,
                               axis=-1))
 
-    return (self._independent_visible_log_normalizer(self._visible_bias)
+    return (self._independent_visible_log_normalizer(params)
             + boltzmann_math.logsumexp_over_binary_states(
                 log_weight, self.num_hidden, self.dtype, chunk_bits))
 
-  def _independent_visible_log_normalizer(self, visible_bias):
-    scale = tf.broadcast_to(tf.convert_to_tensor(self._scale), ps.shape(visible_bias))
+  def _independent_visible_log_normalizer(self, params):
+    """`sum_i log(sqrt(2 pi) sigma_i)`, with `sigma` broadcast over the visible units."""
+    scale = params['scale']
+    scale = tf.broadcast_to(
+        scale, ps.broadcast_shape(ps.shape(scale), self._event_shape_tensor()))
     return tf.reduce_sum(tf.math.log(scale) + 0.5 * np.log(2. * np.pi), axis=-1)
-

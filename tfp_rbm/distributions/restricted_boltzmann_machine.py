@@ -5,7 +5,11 @@
 bias `c`, an optional supplied `log_normalizer`, block-Gibbs sampling, the
 normalized `log_prob`, the persistent-chain interface used by
 `tfp_rbm.training`, and the annealing path used by `tfp_rbm.evaluation`.
-Subclasses supply the free energy, the two conditionals and the exact log Z.
+Subclasses supply the free energy, the two conditionals and the exact log Z
+as functions of `params`, the parameters read once by the public method
+(`_read_parameters`): `_free_energy`, `_hidden_logits`,
+`_visible_distribution`, `_sample_visible`, `_exact_log_normalizer` and
+`_independent_visible_log_normalizer`.
 """
 
 import tensorflow as tf
@@ -59,8 +63,9 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
       for arg, value in extra_parameters.items():
         setattr(self, '_' + arg, tensor_util.convert_nonref_to_tensor(
             value, dtype=dtype, name=arg))
+      boltzmann_math.check_enumeration_bits(max_enumeration_bits)
       self._max_enumeration_bits = max_enumeration_bits
-      self._check_static_shapes()
+      self._check_static_shapes(dtype)
       super().__init__(
           dtype=dtype,
           reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
@@ -107,7 +112,7 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
 
   # -- Shapes and validation ---------------------------------------------
 
-  def _check_static_shapes(self):
+  def _check_static_shapes(self, dtype):
     w_shape = self._weights.shape
     if w_shape.rank is not None and w_shape.rank < 2:
       raise ValueError(
@@ -123,6 +128,8 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
         raise ValueError(
             f'Argument `{arg}` has {size} units but `weights` has shape '
             f'{w_shape}: expected {expected}.')
+    boltzmann_math.check_batch_shapes(
+        type(self).parameter_properties(dtype), self._named_parameters())
 
   def _event_shape(self):
     return tf.TensorShape([self.num_visible])
@@ -133,40 +140,58 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
   def _parameter_control_dependencies(self, is_init):
     if not self.validate_args:
       return []
-    return boltzmann_math.finite_parameter_assertions(self._named_parameters(), is_init)
+    checked = boltzmann_math.parameters_to_validate(self._named_parameters(), is_init)
+    return boltzmann_math.finite_assertions(checked) + self._parameter_assertions(checked)
+
+  def _parameter_assertions(self, checked):
+    """Assertions beyond finiteness on `checked`, the parameters validated now."""
+    del checked
+    return []
 
   def _named_parameters(self):
     return [('weights', self._weights), ('visible_bias', self._visible_bias),
             ('hidden_bias', self._hidden_bias),
             ('log_normalizer', self._log_normalizer)]
 
-  def _sample_control_dependencies(self, x):
-    if not self.validate_args:
-      return []
-    return boltzmann_math.finite_value_assertions(x)
+  def _read_parameters(self):
+    """`{argument_name: tensor}`: each parameter read once, for one public method."""
+    return {arg: None if tensor is None else tf.convert_to_tensor(tensor)
+            for arg, tensor in self._named_parameters()}
 
-  # -- Energies and conditionals (subclasses) ----------------------------
+  def _sample_control_dependencies(self, x, arg='value'):
+    return boltzmann_math.value_assertions(self, x, arg)
+
+  def _convert_hidden(self, hidden):
+    """`hidden` as a tensor of this dtype with `num_hidden` units, named in errors."""
+    hidden = boltzmann_math.convert_value(hidden, self.dtype, 'hidden')
+    boltzmann_math.check_event_value(hidden, self.dtype, self.num_hidden, 'hidden')
+    return hidden
+
+  # -- Energies and conditionals ------------------------------------------
 
   def free_energy(self, value, name='free_energy'):
     """`F(v) = -log sum_h exp(-E(v, h))`, shape `sample_shape + batch_shape`."""
-    with self._name_and_control_scope(name):
-      value = tf.convert_to_tensor(value, dtype=self.dtype, name='value')
-      with tf.control_dependencies(self._sample_control_dependencies(value)):
-        return self._free_energy(value)
+    value = boltzmann_math.convert_value(value, self.dtype, 'value')
+    with self._name_and_control_scope(name, value):
+      return self._free_energy(value, self._read_parameters())
 
-  def hidden_logits(self, visible):
-    """Logits of `p(h_j = 1 | v)`."""
-    raise NotImplementedError
+  def hidden_logits(self, visible, name='hidden_logits'):
+    """Logits of `p(h_j = 1 | v)`, shape `sample_shape + batch_shape + [num_hidden]`."""
+    visible = boltzmann_math.convert_value(visible, self.dtype, 'visible')
+    with self._name_and_control_scope(name, visible, dict(arg='visible')):
+      return self._hidden_logits(visible, self._read_parameters())
 
   def hidden_probs(self, visible, name='hidden_probs'):
     """`p(h_j = 1 | v)` for every hidden unit, shape `[..., num_hidden]`."""
-    with self._name_and_control_scope(name):
-      visible = tf.convert_to_tensor(visible, dtype=self.dtype, name='visible')
-      return tf.sigmoid(self.hidden_logits(visible))
+    visible = boltzmann_math.convert_value(visible, self.dtype, 'visible')
+    with self._name_and_control_scope(name, visible, dict(arg='visible')):
+      return tf.sigmoid(self._hidden_logits(visible, self._read_parameters()))
 
-  def visible_distribution(self, hidden):
+  def visible_distribution(self, hidden, name='visible_distribution'):
     """`p(v | h)` as a TFP distribution with event shape `[num_visible]`."""
-    raise NotImplementedError
+    hidden = self._convert_hidden(hidden)
+    with self._name_and_control_scope(name):
+      return self._visible_distribution(hidden, self._read_parameters())
 
   # -- Normalization ------------------------------------------------------
 
@@ -181,49 +206,56 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
             'Estimate it instead, e.g. `tfp_rbm.evaluation.log_normalizer(dist, '
             "method='ais')`, and pass it as `log_normalizer` or through "
             '`dist.with_log_normalizer(estimate)`.')
-      return self._exact_log_normalizer(chunk_bits)
+      return self._exact_log_normalizer(self._read_parameters(), chunk_bits)
 
   def normalizer(self, name='normalizer'):
     """The log Z that `log_prob` uses: the supplied one, else the exact one."""
     with self._name_and_control_scope(name):
-      if self._log_normalizer is not None:
-        return tf.convert_to_tensor(self._log_normalizer)
-      if self._enumerated_layer_size() > self._max_enumeration_bits:
-        raise ValueError(
-            f'`log_prob` of this {type(self).__name__} needs log Z, but no '
-            '`log_normalizer` was supplied and exact enumeration of '
-            f'2^{self._enumerated_layer_size()} states exceeds '
-            f'`max_enumeration_bits`={self._max_enumeration_bits}. Estimate it, '
-            "e.g. `tfp_rbm.evaluation.log_normalizer(dist, method='ais')`, and use "
-            '`dist.with_log_normalizer(estimate)`; or call `unnormalized_log_prob`.')
-      return self._exact_log_normalizer(chunk_bits=12)
+      return self._normalizer(self._read_parameters())
+
+  def _normalizer(self, params):
+    if params['log_normalizer'] is not None:
+      return params['log_normalizer']
+    if self._enumerated_layer_size() > self._max_enumeration_bits:
+      raise ValueError(
+          f'`log_prob` of this {type(self).__name__} needs log Z, but no '
+          '`log_normalizer` was supplied and exact enumeration of '
+          f'2^{self._enumerated_layer_size()} states exceeds '
+          f'`max_enumeration_bits`={self._max_enumeration_bits}. Estimate it, '
+          "e.g. `tfp_rbm.evaluation.log_normalizer(dist, method='ais')`, and use "
+          '`dist.with_log_normalizer(estimate)`; or call `unnormalized_log_prob`.')
+    return self._exact_log_normalizer(params, chunk_bits=12)
 
   def _enumerated_layer_size(self):
     return self.num_hidden
 
   def _unnormalized_log_prob(self, value):
-    return -self._free_energy(value)
+    return -self._free_energy(value, self._read_parameters())
 
   def _log_prob(self, value):
-    return -self._free_energy(value) - self.normalizer()
+    params = self._read_parameters()
+    return -self._free_energy(value, params) - self._normalizer(params)
 
   # -- Block Gibbs --------------------------------------------------------
 
   def sample_hidden(self, visible, seed):
     """Draws `h ~ p(h | v)` with a stateless seed."""
-    return boltzmann_math.bernoulli_sample(self.hidden_logits(visible), seed)
+    return boltzmann_math.bernoulli_sample(
+        self._hidden_logits(visible, self._read_parameters()), seed)
 
   def sample_visible(self, hidden, seed):
     """Draws `v ~ p(v | h)` with a stateless seed."""
-    raise NotImplementedError
+    return self._sample_visible(hidden, self._read_parameters(), seed)
 
   def gibbs_step(self, visible, seed):
     """One block-Gibbs sweep `v -> h ~ p(h|v) -> v' ~ p(v|h)`.
 
     The sweep leaves `p(v)` invariant and is reversible with respect to it.
     """
+    params = self._read_parameters()
     hidden_seed, visible_seed = samplers.split_seed(seed, salt='gibbs_step')
-    return self.sample_visible(self.sample_hidden(visible, hidden_seed), visible_seed)
+    hidden = boltzmann_math.bernoulli_sample(self._hidden_logits(visible, params), hidden_seed)
+    return self._sample_visible(hidden, params, visible_seed)
 
   def initial_chain_state(self, num_chains, seed):
     """Noise to start chains from: `num_chains + batch_shape + [num_visible]`."""
@@ -235,16 +267,17 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
     if initial_state is None:
       state = self.initial_chain_state(n, init_seed)
     else:
-      state = tf.convert_to_tensor(initial_state, dtype=self.dtype, name='initial_state')
-      expected = ps.concat([[n], self.batch_shape_tensor(), self.event_shape_tensor()], 0)
-      state = tf.broadcast_to(state, expected)
+      state = boltzmann_math.convert_value(initial_state, self.dtype, 'initial_state')
+      with tf.control_dependencies(self._sample_control_dependencies(state, 'initial_state')):
+        state = tf.broadcast_to(state, ps.concat(
+            [[n], self._batch_shape_tensor(), self._event_shape_tensor()], 0))
     return block_gibbs.run_gibbs(self, state, num_steps, chain_seed)
 
   # -- Persistent-chain training and annealing ----------------------------
 
   def chain_unnormalized_log_prob(self, chain_state):
     """Unnormalized log-density of the chains' variable (here `v`): `-F(v)`."""
-    return -self._free_energy(chain_state)
+    return -self._free_energy(chain_state, self._read_parameters())
 
   def surrogate_log_normalizer(self, chain_state):
     """A function of the parameters whose gradient is `grad log Z`, in expectation.
@@ -254,7 +287,7 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
     Its value is not log Z.
     """
     chain_state = tf.stop_gradient(tf.convert_to_tensor(chain_state, dtype=self.dtype))
-    return -tf.reduce_mean(self._free_energy(chain_state), axis=0)
+    return -tf.reduce_mean(self._free_energy(chain_state, self._read_parameters()), axis=0)
 
   def log_normalizer_from_chain(self, chain_log_normalizer):
     """The distribution's log Z from the log Z of the chains' variable."""
@@ -280,15 +313,13 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
 
   def annealing_base_log_normalizer(self, base_bias=None):
     """log Z of `annealed(0, base_bias)`, in closed form."""
-    b0 = (tf.convert_to_tensor(self._visible_bias) if base_bias is None
-          else tf.convert_to_tensor(base_bias, dtype=self.dtype))
+    params = self._read_parameters()
+    if base_bias is not None:
+      params['visible_bias'] = tf.convert_to_tensor(base_bias, dtype=self.dtype)
     num_hidden = tf.cast(self.num_hidden, self.dtype)
     return tf.broadcast_to(
-        self._independent_visible_log_normalizer(b0)
-        + num_hidden * boltzmann_math.log_two(self.dtype), self.batch_shape_tensor())
-
-  def _independent_visible_log_normalizer(self, visible_bias):
-    raise NotImplementedError
+        self._independent_visible_log_normalizer(params)
+        + num_hidden * boltzmann_math.log_two(self.dtype), self._batch_shape_tensor())
 
 
 def rbm_parameter_properties():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import tensorflow as tf
+from tensorflow_probability.python.bijectors import identity as identity_bijector
 from tensorflow_probability.python.bijectors import softplus as softplus_bijector
 from tensorflow_probability.python.distributions import distribution
 from tensorflow_probability.python.internal import assert_util
@@ -116,15 +117,17 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
         `log_normalizer_from_chain` of an AIS estimate of `log Z_s`),
         `batch_shape`.
       max_enumeration_bits: largest `min(N_a, N_b)` for which `log_prob`
-        computes log Z exactly when none is supplied.
+        computes log Z exactly when none is supplied, in
+        `[0, MAX_ENUMERATION_BITS]` (24).
       validate_args: check finiteness of parameters and data, `delta > 0` and
         `delta > ||weights||_2`.
       allow_nan_stats: TFP's flag, kept for interface compatibility.
       name: name scope of the ops.
 
     Raises:
-      ValueError: if `field` does not have `N_a + N_b` spins, or not exactly
-        one of `delta` and `margin` is given.
+      ValueError: if `field` does not have `N_a + N_b` spins, the
+        parameters' batch shapes do not broadcast, `max_enumeration_bits` is
+        out of range, or not exactly one of `delta` and `margin` is given.
     """
     parameters = dict(locals())
     if (delta is None) == (margin is None):
@@ -143,8 +146,9 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
           margin, dtype=dtype, name='margin')
       self._log_normalizer = tensor_util.convert_nonref_to_tensor(
           log_normalizer, dtype=dtype, name='log_normalizer')
+      boltzmann_math.check_enumeration_bits(max_enumeration_bits)
       self._max_enumeration_bits = max_enumeration_bits
-      self._check_static_shapes()
+      self._check_static_shapes(dtype)
       super().__init__(
           dtype=dtype,
           reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
@@ -197,6 +201,18 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
       return tf.convert_to_tensor(self._delta)
     return boltzmann_math.spectral_norm(w) + tf.math.softplus(self._margin)
 
+  def _read_parameters(self):
+    """`{weights, field, delta, log_normalizer}`, each variable read once.
+
+    `delta` is the given one or `||W||_2 + softplus(margin)`: with `margin`,
+    one SVD per public method.
+    """
+    w = tf.convert_to_tensor(self._weights)
+    return dict(weights=w, field=tf.convert_to_tensor(self._field),
+                delta=self._delta_parameter(w),
+                log_normalizer=(None if self._log_normalizer is None
+                                else tf.convert_to_tensor(self._log_normalizer)))
+
   def delta_parameter(self, name='delta_parameter'):
     """The smoothing precision `delta`, `batch_shape`: given, or from `margin`."""
     with self._name_and_control_scope(name):
@@ -223,7 +239,17 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
 
   # -- Shapes and validation ---------------------------------------------
 
-  def _check_static_shapes(self):
+  def _named_parameters(self):
+    return [('weights', self._weights), ('field', self._field), ('delta', self._delta),
+            ('margin', self._margin), ('log_normalizer', self._log_normalizer)]
+
+  def _static_sizes(self):
+    """`(N_a, N_b, N)` from the static shapes, each None where unknown."""
+    num_a, num_b = self.group_sizes if self._weights.shape.rank else (None, None)
+    num_spins = self._field.shape[-1] if self._field.shape.rank else None
+    return num_a, num_b, num_spins
+
+  def _check_static_shapes(self, dtype):
     w_shape = self._weights.shape
     if w_shape.rank is not None and w_shape.rank < 2:
       raise ValueError(
@@ -231,13 +257,14 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
           f'got shape {w_shape}.')
     if self._field.shape.rank == 0:
       raise ValueError('Argument `field` must be at least a vector; got a scalar.')
-    num_a, num_b = self.group_sizes if w_shape.rank else (None, None)
-    num_spins = self._field.shape[-1] if self._field.shape.rank else None
+    num_a, num_b, num_spins = self._static_sizes()
     if None not in (num_a, num_b, num_spins) and num_spins != num_a + num_b:
       raise ValueError(
           f'Argument `field` has {num_spins} spins but `weights` (shape '
           f'{w_shape}) couples groups of {num_a} and {num_b}: the spin groups '
           f'must add up to the event size, {num_a + num_b}.')
+    boltzmann_math.check_batch_shapes(
+        type(self).parameter_properties(dtype), self._named_parameters())
 
   def _event_shape(self):
     return self._field.shape[-1:]
@@ -245,29 +272,39 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
   def _event_shape_tensor(self):
     return ps.shape(self._field)[-1:]
 
+  def _default_event_space_bijector(self):
+    return identity_bijector.Identity(validate_args=self.validate_args)
+
   def _parameter_control_dependencies(self, is_init):
     if not self.validate_args:
       return []
-    assertions = boltzmann_math.finite_parameter_assertions(
-        (('weights', self._weights), ('field', self._field), ('delta', self._delta),
-         ('margin', self._margin), ('log_normalizer', self._log_normalizer)), is_init)
+    checked = boltzmann_math.parameters_to_validate(self._named_parameters(), is_init)
+    assertions = boltzmann_math.finite_assertions(checked)
+    weights_or_field_is_ref = (tensor_util.is_ref(self._weights)
+                               or tensor_util.is_ref(self._field))
+    if None in self._static_sizes() and is_init != weights_or_field_is_ref:
+      w_shape = ps.shape(self._weights)
+      assertions.append(assert_util.assert_equal(
+          ps.shape(self._field)[-1], w_shape[-2] + w_shape[-1],
+          message='Argument `field` must have one entry per spin of the two groups '
+                  'that `weights` couples: the spin groups must add up to the event size.'))
     if self._delta is None:
       return assertions
-    delta = tf.convert_to_tensor(self._delta)
-    if is_init != tensor_util.is_ref(self._delta):
+    if 'delta' in checked:
       assertions.append(assert_util.assert_positive(
-          delta, message='Argument `delta` must be positive.'))
+          checked['delta'], message='Argument `delta` must be positive.'))
     if is_init != (tensor_util.is_ref(self._delta) or tensor_util.is_ref(self._weights)):
+      # A parameter missing from `checked` here is a constant: no variable is read twice.
+      w = checked.get('weights', self._weights)
+      delta = checked.get('delta', self._delta)
       assertions.append(assert_util.assert_less(
-          boltzmann_math.spectral_norm(tf.convert_to_tensor(self._weights)), delta,
+          boltzmann_math.spectral_norm(tf.convert_to_tensor(w)), tf.convert_to_tensor(delta),
           message='Argument `delta` must exceed the largest singular value of '
                   '`weights` (J + delta I must be positive definite).'))
     return assertions
 
-  def _sample_control_dependencies(self, x):
-    if not self.validate_args:
-      return []
-    return boltzmann_math.finite_value_assertions(x)
+  def _sample_control_dependencies(self, x, arg='value', spins=False):
+    return boltzmann_math.value_assertions(self, x, arg, spins)
 
   # -- Continuous density -------------------------------------------------
 
@@ -282,15 +319,19 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
     return tf.concat([boltzmann_math.hidden_to_visible(x_b, w),
                       boltzmann_math.visible_to_hidden(x_a, w)], axis=-1)
 
-  def _unnormalized_log_prob(self, value):
-    w = tf.convert_to_tensor(self._weights)
-    delta = self._delta_parameter(w)[..., tf.newaxis]
-    precision_z = delta * value + self._coupling_matvec(value, w)  # J~ z
+  def _log_unnormalized(self, value, params):
+    """`-1/2 z^T J~ z + sum_i log(2 cosh(h~_i))`, `h~ = J~ z + h`."""
+    w = params['weights']
+    precision_z = params['delta'][..., tf.newaxis] * value + self._coupling_matvec(value, w)
     return (-0.5 * tf.reduce_sum(value * precision_z, axis=-1)
-            + tf.reduce_sum(boltzmann_math.log_cosh2(precision_z + self._field), axis=-1))
+            + tf.reduce_sum(boltzmann_math.log_cosh2(precision_z + params['field']), axis=-1))
+
+  def _unnormalized_log_prob(self, value):
+    return self._log_unnormalized(value, self._read_parameters())
 
   def _log_prob(self, value):
-    return self._unnormalized_log_prob(value) - self.normalizer()
+    params = self._read_parameters()
+    return self._log_unnormalized(value, params) - self._normalizer(params)
 
   def spin_posterior(self, value, name='spin_posterior'):
     """The exact `p(s | z)`: independent spins with `p(s_i = +1 | z) = sigmoid(2 h~_i)`.
@@ -304,13 +345,12 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
       `mode()` is the most probable discrete code of each point, `sample()`
       draws codes, `log_prob(s)` is `log p(s | z)`.
     """
-    with self._name_and_control_scope(name):
-      value = tf.convert_to_tensor(value, dtype=self.dtype, name='value')
-      with tf.control_dependencies(self._sample_control_dependencies(value)):
-        w = tf.convert_to_tensor(self._weights)
-        delta = self._delta_parameter(w)[..., tf.newaxis]
-        return boltzmann_math.independent_spins(
-            self._field + delta * value + self._coupling_matvec(value, w))
+    value = boltzmann_math.convert_value(value, self.dtype, 'value')
+    with self._name_and_control_scope(name, value):
+      params = self._read_parameters()
+      return boltzmann_math.independent_spins(
+          params['field'] + params['delta'][..., tf.newaxis] * value
+          + self._coupling_matvec(value, params['weights']))
 
   # -- Smoothing: the Gaussian given the spins ----------------------------
 
@@ -337,22 +377,21 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
   def log_det_precision(self, name='log_det_precision'):
     """`log det (J + delta I)`, from one Cholesky of the smaller group's Schur complement."""
     with self._name_and_control_scope(name):
-      w = tf.convert_to_tensor(self._weights)
-      return self._log_det_precision(w, self._delta_parameter(w))
+      params = self._read_parameters()
+      return self._log_det_precision(params['weights'], params['delta'])
 
-  def _smooth(self, spins, seed):
+  def _smooth(self, spins, seed, params):
     """`z = s + L^-T eps`, with `spins` broadcast to `sample + batch + [N]`.
 
     One Cholesky for all samples; the sample dimensions are flattened into
     the columns of a single triangular solve.
     """
-    w = tf.convert_to_tensor(self._weights)
-    delta = self._delta_parameter(w)
+    w, delta = params['weights'], params['delta']
     schur_cholesky = self._schur_cholesky(w, delta)
     sqrt_delta = tf.sqrt(delta)[..., tf.newaxis]
 
     shape = ps.shape(spins)
-    sample_ndims = ps.rank(spins) - ps.size(self.batch_shape_tensor()) - 1
+    sample_ndims = ps.rank(spins) - ps.size(self._batch_shape_tensor()) - 1
     flat_shape = ps.concat(
         [[ps.reduce_prod(shape[:sample_ndims])], shape[sample_ndims:]], axis=0)
     eps = samplers.normal(flat_shape, dtype=self.dtype, seed=seed)
@@ -388,10 +427,10 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
     Returns:
       `z`, shape `sample_shape + batch_shape + [N]`.
     """
-    with self._name_and_control_scope(name):
-      spins = tf.convert_to_tensor(spins, dtype=self.dtype, name='spins')
+    spins = boltzmann_math.convert_value(spins, self.dtype, 'spins')
+    with self._name_and_control_scope(name, spins, dict(arg='spins', spins=True)):
       return self._smooth(boltzmann_math.broadcast_to_batch_and_event(self, spins),
-                          samplers.sanitize_seed(seed))
+                          samplers.sanitize_seed(seed), self._read_parameters())
 
   def _sample_n(self, n, seed=None, num_steps=rbm_lib.DEFAULT_GIBBS_STEPS,
                 initial_state=None):
@@ -401,21 +440,27 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
     if initial_state is None:
       spins = self.initial_chain_state(n, init_seed)
     else:
-      spins = tf.convert_to_tensor(initial_state, dtype=self.dtype, name='initial_state')
-      spins = tf.broadcast_to(spins, ps.concat(
-          [[n], self.batch_shape_tensor(), self.event_shape_tensor()], axis=0))
+      spins = boltzmann_math.convert_value(initial_state, self.dtype, 'initial_state')
+      with tf.control_dependencies(
+          self._sample_control_dependencies(spins, 'initial_state', spins=True)):
+        spins = tf.broadcast_to(spins, ps.concat(
+            [[n], self._batch_shape_tensor(), self._event_shape_tensor()], axis=0))
     spins = block_gibbs.run_gibbs(self, spins, num_steps, chain_seed)
-    return self._smooth(spins, smooth_seed)
+    return self._smooth(spins, smooth_seed, self._read_parameters())
 
   # -- The spin machine: energy, Gibbs sweep, log Z_s ---------------------
 
-  def spin_energy(self, spins):
-    """`E(s) = -s_a^T W s_b - h.s`, shape `sample_shape + batch_shape`."""
-    spins = tf.convert_to_tensor(spins, dtype=self.dtype, name='spins')
+  def _spin_energy(self, spins, w, field):
     s_a, s_b = self._split(spins)
-    w = tf.convert_to_tensor(self._weights)
     return -(tf.reduce_sum(s_a * boltzmann_math.hidden_to_visible(s_b, w), axis=-1)
-             + tf.reduce_sum(self._field * spins, axis=-1))
+             + tf.reduce_sum(field * spins, axis=-1))
+
+  def spin_energy(self, spins, name='spin_energy'):
+    """`E(s) = -s_a^T W s_b - h.s`, shape `sample_shape + batch_shape`."""
+    spins = boltzmann_math.convert_value(spins, self.dtype, 'spins')
+    with self._name_and_control_scope(name, spins, dict(arg='spins', spins=True)):
+      return self._spin_energy(spins, tf.convert_to_tensor(self._weights),
+                               tf.convert_to_tensor(self._field))
 
   def gibbs_step(self, spins, seed):
     """One block-Gibbs sweep `s_a ~ p(s_a | s_b)`, then `s_b ~ p(s_b | s_a)`.
@@ -434,17 +479,19 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
 
   def initial_chain_state(self, num_chains, seed):
     """Uniform spins, `num_chains + batch_shape + [N]`."""
-    shape = ps.concat([[num_chains], self.batch_shape_tensor(), self.event_shape_tensor()], 0)
+    shape = ps.concat([[num_chains], self._batch_shape_tensor(), self._event_shape_tensor()], 0)
     return boltzmann_math.sample_spins(tf.zeros(shape, dtype=self.dtype), seed)
 
   def chain_unnormalized_log_prob(self, chain_state):
     """Unnormalized log-probability of the chains' spins: `-E(s)`."""
-    return -self.spin_energy(chain_state)
+    return -self._spin_energy(tf.convert_to_tensor(chain_state, dtype=self.dtype),
+                              tf.convert_to_tensor(self._weights),
+                              tf.convert_to_tensor(self._field))
 
-  def _exact_chain_log_normalizer(self, chunk_bits):
+  def _exact_chain_log_normalizer(self, params, chunk_bits):
     """log Z_s by enumerating the smaller group."""
-    w = tf.convert_to_tensor(self._weights)
-    field_a, field_b = self._split(tf.convert_to_tensor(self._field))
+    w = params['weights']
+    field_a, field_b = self._split(params['field'])
     if self._small_group_is_b():
       def log_weight(s_b):  # [k, N_b] -> batch + [k]
         field_on_a = field_a[..., tf.newaxis, :] + tf.linalg.matmul(s_b, w, transpose_b=True)
@@ -462,10 +509,12 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
 
   def log_normalizer_from_chain(self, chain_log_normalizer):
     """`log Z_z = log Z_s + (N/2) log(2 pi) - 1/2 log det J~ + N delta / 2`."""
-    w = tf.convert_to_tensor(self._weights)
-    delta = self._delta_parameter(w)
+    return self._log_normalizer_from_chain(chain_log_normalizer, self._read_parameters())
+
+  def _log_normalizer_from_chain(self, chain_log_normalizer, params):
+    delta = params['delta']
     num_spins = sum(self.group_sizes)
-    log_det = self._log_det_precision(w, delta)
+    log_det = self._log_det_precision(params['weights'], delta)
     return (chain_log_normalizer + 0.5 * num_spins * np.log(2. * np.pi)
             - 0.5 * log_det + 0.5 * num_spins * delta)
 
@@ -480,22 +529,28 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
             'Estimate it instead, e.g. `tfp_rbm.evaluation.log_normalizer(dist, '
             "method='ais')`, and pass it as `log_normalizer` or through "
             '`dist.with_log_normalizer(estimate)`.')
-      return self.log_normalizer_from_chain(self._exact_chain_log_normalizer(chunk_bits))
+      params = self._read_parameters()
+      return self._log_normalizer_from_chain(
+          self._exact_chain_log_normalizer(params, chunk_bits), params)
 
   def normalizer(self, name='normalizer'):
     """The log Z_z that `log_prob` uses: the supplied one, else the exact one."""
     with self._name_and_control_scope(name):
-      if self._log_normalizer is not None:
-        return tf.convert_to_tensor(self._log_normalizer)
-      bits = min(self.group_sizes)
-      if bits > self._max_enumeration_bits:
-        raise ValueError(
-            '`log_prob` of this SmoothedRBM needs log Z, but no `log_normalizer` '
-            f'was supplied and exact enumeration of 2^{bits} spin states exceeds '
-            f'`max_enumeration_bits`={self._max_enumeration_bits}. Estimate it, '
-            "e.g. `tfp_rbm.evaluation.log_normalizer(dist, method='ais')`, and use "
-            '`dist.with_log_normalizer(estimate)`; or call `unnormalized_log_prob`.')
-      return self.log_normalizer_from_chain(self._exact_chain_log_normalizer(chunk_bits=12))
+      return self._normalizer(self._read_parameters())
+
+  def _normalizer(self, params):
+    if params['log_normalizer'] is not None:
+      return params['log_normalizer']
+    bits = min(self.group_sizes)
+    if bits > self._max_enumeration_bits:
+      raise ValueError(
+          '`log_prob` of this SmoothedRBM needs log Z, but no `log_normalizer` '
+          f'was supplied and exact enumeration of 2^{bits} spin states exceeds '
+          f'`max_enumeration_bits`={self._max_enumeration_bits}. Estimate it, '
+          "e.g. `tfp_rbm.evaluation.log_normalizer(dist, method='ais')`, and use "
+          '`dist.with_log_normalizer(estimate)`; or call `unnormalized_log_prob`.')
+    return self._log_normalizer_from_chain(
+        self._exact_chain_log_normalizer(params, chunk_bits=12), params)
 
   # -- Persistent-chain training and annealing ----------------------------
 
@@ -508,8 +563,9 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
     differentiable `-1/2 log det J~ + N delta / 2`. Its value is not log Z_z.
     """
     spins = tf.stop_gradient(tf.convert_to_tensor(chain_state, dtype=self.dtype))
-    return self.log_normalizer_from_chain(
-        tf.reduce_mean(self.chain_unnormalized_log_prob(spins), axis=0))
+    params = self._read_parameters()
+    return self._log_normalizer_from_chain(tf.reduce_mean(
+        -self._spin_energy(spins, params['weights'], params['field']), axis=0), params)
 
   def annealed(self, beta, base_bias=None):
     """The spin machine at inverse temperature `beta` on the AIS path.
@@ -533,4 +589,4 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
     h0 = (tf.convert_to_tensor(self._field) if base_bias is None
           else tf.convert_to_tensor(base_bias, dtype=self.dtype))
     return tf.broadcast_to(
-        tf.reduce_sum(boltzmann_math.log_cosh2(h0), axis=-1), self.batch_shape_tensor())
+        tf.reduce_sum(boltzmann_math.log_cosh2(h0), axis=-1), self._batch_shape_tensor())

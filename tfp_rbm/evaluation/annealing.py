@@ -32,12 +32,28 @@ __all__ = [
     'DEFAULT_BLOCK_SIZE',
     'SCHEDULES',
     'annealing_schedule',
+    'check_annealable',
     'linear_schedule',
     'run_annealing',
     'sigmoid_schedule',
 ]
 
 DEFAULT_BLOCK_SIZE = 250
+
+# What a base offers to be annealed and to have its log Z estimated.
+_ANNEALING_INTERFACE = ('annealed', 'annealing_base_log_normalizer', 'chain_unnormalized_log_prob',
+                        'exact_log_normalizer', 'gibbs_step', 'initial_chain_state',
+                        'log_normalizer_from_chain')
+
+
+def check_annealable(distribution):
+  """Raises `TypeError` unless `distribution` offers an annealing path (the Boltzmann bases)."""
+  missing = [m for m in _ANNEALING_INTERFACE if not hasattr(distribution, m)]
+  if missing:
+    raise TypeError(
+        'Argument `distribution` must be a Boltzmann-machine base with an annealing path: '
+        f'BernoulliRBM, GaussianBernoulliRBM or SmoothedRBM; got {type(distribution).__name__}, '
+        f'which lacks {", ".join(missing)}.')
 
 
 def linear_schedule(num_temperatures):

@@ -5,7 +5,6 @@ from typing import Optional
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.bijectors import identity
 from tensorflow_probability.python.distributions import distribution as distribution_lib
 from tensorflow_probability.python.internal import samplers
 
@@ -59,7 +58,9 @@ class FlowEvaluation:
     bits_per_dim_ais: bits/dim with AIS's log Z. AIS tends to underestimate
       log Z, so this tends to be optimistic: a lower bound on bits/dim.
     bits_per_dim_raise: bits/dim with RAISE's per-image log p: conservative,
-      an upper bound on bits/dim.
+      an upper bound on bits/dim. None for a base whose chains do not run
+      over its data variable (`SmoothedRBM`: spins), where RAISE does not
+      apply.
     bits_per_dim_exact: bits/dim with the enumerated log Z, or None when the
       base is too large to enumerate.
     log_normalizer: AIS's `LogNormalizerEstimate` of the base's log Z.
@@ -67,13 +68,15 @@ class FlowEvaluation:
   num_images: int
   num_dims: int
   bits_per_dim_ais: float
-  bits_per_dim_raise: float
+  bits_per_dim_raise: Optional[float]
   bits_per_dim_exact: Optional[float]
   log_normalizer: log_normalizer_estimation.LogNormalizerEstimate
 
   @property
   def gap(self):
-    """`bits_per_dim_raise - bits_per_dim_ais`, the width of the bracket."""
+    """`bits_per_dim_raise - bits_per_dim_ais`, the width of the bracket (None without RAISE)."""
+    if self.bits_per_dim_raise is None:
+      return None
     return self.bits_per_dim_raise - self.bits_per_dim_ais
 
 
@@ -96,7 +99,9 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
 
   where `-E(z)` is `base.unnormalized_log_prob(z)`; RAISE runs its reverse
   chains from each image's `z`. Each is averaged over the images and turned
-  into bits/dim (`bits_per_dim`).
+  into bits/dim (`bits_per_dim`). RAISE needs chains over `z` itself: for a
+  `SmoothedRBM` base (chains over spins) only AIS and, when enumerable, the
+  exact figure are reported (`bits_per_dim_raise` is None).
 
   #### Examples
 
@@ -111,13 +116,13 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     model: a `tfd.TransformedDistribution(base, bijector)` whose bijector
       maps dequantized pixels in `[0, 1]` to the base's variable by its
       `inverse`, or an object holding one as `.distribution` (a Keras
-      `FlowModel`). The base must support `log_normalizer(method='ais')`
-      and `raise_log_prob`.
-    dataset: uint8 images, a batched `tf.data.Dataset` (elements `images` or
-      `(images, labels)`) or an array `[N, ...]`; each image is reshaped to
-      the model's event shape.
-    num_chains: AIS chains for log Z.
-    num_chains_per_point: RAISE chains per image.
+      `FlowModel`). The base must be a `BernoulliRBM`,
+      `GaussianBernoulliRBM` or `SmoothedRBM`.
+    dataset: 8-bit images (integer values in [0, 255], e.g. uint8), a batched
+      `tf.data.Dataset` (elements `images` or `(images, labels)`) or an array
+      `[N, ...]`; each image is reshaped to the model's event shape.
+    num_chains: AIS chains for log Z, at least 2.
+    num_chains_per_point: RAISE chains per image, at least 1.
     betas: annealing steps or schedule, shared by AIS and RAISE.
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
     base_bias: the `beta = 0` machine's visible bias for both estimates.
@@ -129,7 +134,10 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     A `FlowEvaluation`.
 
   Raises:
-    TypeError: if `model` is not (and does not hold) a distribution.
+    TypeError: if `model` is not (and does not hold) a distribution, or its
+      base is not one of the Boltzmann-machine bases.
+    ValueError: if the images are not integers in [0, 255] (e.g. already
+      scaled to [0, 1]).
   """
   flow = model if isinstance(model, distribution_lib.Distribution) else getattr(
       model, 'distribution', None)
@@ -137,21 +145,15 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     raise TypeError(
         'Argument `model` must be a tfd.TransformedDistribution(base, bijector) (or a '
         f'bare base) or hold one as `.distribution`; got {type(model).__name__}.')
-  base, bijector = flow_density.split_flow(flow)
-  bijector = bijector or identity.Identity()
+  base, _ = flow_density.split_flow(flow)
   event_shape = flow.event_shape.as_list()
   num_dims = int(np.prod(event_shape))
   betas = annealing.annealing_schedule(betas, schedule)
   ais_seed, raise_seed, noise_seed = samplers.split_seed(
       samplers.sanitize_seed(seed, salt='evaluate_flow'), n=3)
 
-  ais = log_normalizer_estimation.log_normalizer(
-      base, 'ais', num_chains=num_chains, betas=betas, base_bias=base_bias,
-      seed=ais_seed, progress=progress)
-  try:
-    exact_log_z = float(base.exact_log_normalizer())
-  except ValueError:  # Too many states to enumerate.
-    exact_log_z = None
+  annealing.check_annealable(base)
+  with_raise = reverse_annealing.supports_raise(base)
 
   if isinstance(dataset, tf.data.Dataset):
     batches = dataset
@@ -162,27 +164,45 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
   sum_raise = 0.
   for index, batch in enumerate(batches):
     pixels = batch[0] if isinstance(batch, (tuple, list)) else batch
+    _check_pixels(pixels)
     pixels = tf.reshape(tf.cast(pixels, flow.dtype), [-1] + event_shape)
     noise = samplers.uniform(tf.shape(pixels), dtype=flow.dtype,
                              seed=samplers.fold_in(noise_seed, index))
-    x = (pixels + noise) / 256.
-    z = bijector.inverse(x)
-    log_det = bijector.inverse_log_det_jacobian(x, event_ndims=len(event_shape))
-    log_p_raise = reverse_annealing.raise_log_prob(
-        base, z, num_chains_per_point=num_chains_per_point, betas=betas,
-        base_bias=base_bias, seed=samplers.fold_in(raise_seed, index),
-        progress=progress)
+    z, base_log_prob, log_det = flow_density.log_prob_parts(flow, (pixels + noise) / 256.)
     num_images += int(pixels.shape[0])
-    sum_unnormalized += float(tf.reduce_sum(base.unnormalized_log_prob(z) + log_det))
-    sum_raise += float(tf.reduce_sum(log_p_raise + log_det))
+    sum_unnormalized += float(tf.reduce_sum(base_log_prob + log_det))
+    if with_raise:
+      log_p_raise = reverse_annealing.raise_log_prob(
+          base, z, num_chains_per_point=num_chains_per_point, betas=betas,
+          base_bias=base_bias, seed=samplers.fold_in(raise_seed, index),
+          progress=progress)
+      sum_raise += float(tf.reduce_sum(log_p_raise + log_det))
 
+  ais = log_normalizer_estimation.log_normalizer(
+      base, 'ais', num_chains=num_chains, betas=betas, base_bias=base_bias,
+      seed=ais_seed, progress=progress)
+  try:
+    exact_log_z = float(base.exact_log_normalizer())
+  except ValueError:  # Too many states to enumerate.
+    exact_log_z = None
   mean_unnormalized = sum_unnormalized / num_images
   to_bits = lambda log_p: float(bits_per_dim(log_p, num_dims))
   return FlowEvaluation(
       num_images=num_images,
       num_dims=num_dims,
       bits_per_dim_ais=to_bits(mean_unnormalized - float(ais.log_normalizer)),
-      bits_per_dim_raise=to_bits(sum_raise / num_images),
+      bits_per_dim_raise=to_bits(sum_raise / num_images) if with_raise else None,
       bits_per_dim_exact=(None if exact_log_z is None
                           else to_bits(mean_unnormalized - exact_log_z)),
       log_normalizer=ais)
+
+
+def _check_pixels(pixels):
+  """Raises `ValueError` unless every pixel is an integer in [0, 255]."""
+  values = tf.cast(pixels, tf.float64)
+  if not bool(tf.reduce_all((values == tf.round(values)) & (values >= 0.) & (values <= 255.))):
+    raise ValueError(
+        'Argument `dataset` must hold 8-bit images, integer pixel values in [0, 255] '
+        '(e.g. uint8), which evaluate_flow dequantizes itself; got values in '
+        f'[{float(tf.reduce_min(values))}, {float(tf.reduce_max(values))}] that are not. '
+        'Images already scaled to [0, 1] or dequantized are not accepted.')

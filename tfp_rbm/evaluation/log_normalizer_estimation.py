@@ -80,7 +80,7 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
     distribution: a base with an intractable log Z (`BernoulliRBM`,
       `GaussianBernoulliRBM`, `SmoothedRBM`, ...).
     method: `'exact'` or `'ais'`.
-    num_chains: AIS chains run in parallel.
+    num_chains: AIS chains run in parallel, at least 2.
     betas: number of annealing steps `K`, or an explicit non-decreasing
       schedule from 0 to 1 (see `annealing_schedule`).
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
@@ -96,7 +96,9 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
     A `LogNormalizerEstimate`.
 
   Raises:
-    ValueError: for an unknown `method` or a bad `betas`.
+    TypeError: if `distribution` is not one of the Boltzmann-machine bases.
+    ValueError: for an unknown `method`, a bad `betas`, or `num_chains < 2`
+      (the spread needs two weights).
 
   #### References
 
@@ -105,11 +107,15 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
   [2] Salakhutdinov, R., Murray, I. On the quantitative analysis of deep
       belief networks. ICML 2008.
   """
+  annealing.check_annealable(distribution)
   if method == 'exact':
     value = distribution.exact_log_normalizer()
     return LogNormalizerEstimate(value, value, value, None, 'exact')
   if method != 'ais':
     raise ValueError(f'Argument `method` must be one of {METHODS}; got {method!r}.')
+  if num_chains < 2:
+    raise ValueError(f'Argument `num_chains` must be at least 2 (for the spread); '
+                     f'got {num_chains}.')
   betas = annealing.annealing_schedule(betas, schedule)
   dtype = distribution.dtype
   if base_bias is not None:

@@ -6,7 +6,12 @@ from tensorflow_probability.python.internal import samplers
 from tfp_rbm.distributions import restricted_boltzmann_machine
 from tfp_rbm.evaluation import annealing
 
-__all__ = ['raise_log_prob']
+__all__ = ['raise_log_prob', 'supports_raise']
+
+
+def supports_raise(distribution):
+  """True when the base's Markov chain runs over its data variable (the RBMs), as RAISE needs."""
+  return isinstance(distribution, restricted_boltzmann_machine.RestrictedBoltzmannMachine)
 
 
 def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
@@ -51,7 +56,7 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
   Args:
     distribution: a `RestrictedBoltzmannMachine` (binary or Gaussian-Bernoulli).
     x: points, `sample_shape + batch_shape + event_shape`.
-    num_chains_per_point: reverse chains averaged for each point.
+    num_chains_per_point: reverse chains averaged for each point, at least 1.
     betas: number of annealing steps `K`, or an explicit non-decreasing
       schedule from 0 to 1 (see `annealing_schedule`).
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
@@ -66,6 +71,7 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
 
   Raises:
     TypeError: if the distribution's chains do not run over its data variable.
+    ValueError: if `num_chains_per_point < 1` or `betas` is bad.
 
   #### References
 
@@ -73,11 +79,14 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
       estimates of MRF log-likelihood using reverse annealing. AISTATS 2015.
       https://arxiv.org/abs/1412.8566
   """
-  if not isinstance(distribution, restricted_boltzmann_machine.RestrictedBoltzmannMachine):
+  if not supports_raise(distribution):
     raise TypeError(
         'RAISE starts its reverse chains at the data, so it needs a base whose '
         'Markov chain runs over the data variable (a RestrictedBoltzmannMachine); '
         f'got {type(distribution).__name__}.')
+  if num_chains_per_point < 1:
+    raise ValueError(f'Argument `num_chains_per_point` must be at least 1; '
+                     f'got {num_chains_per_point}.')
   betas = annealing.annealing_schedule(betas, schedule)
   dtype = distribution.dtype
   if base_bias is not None:

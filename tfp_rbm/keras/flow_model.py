@@ -28,17 +28,33 @@ class FlowModel(keras.Model):
   A base with an intractable log Z (the RBMs) trains on the surrogate PCD
   loss with persistent chains (`tfp_rbm.training`); a base with an exact
   density (`normal`, `multivariate_normal`, `DiscreteMixture`) trains on the
-  plain NLL. The reported `loss` is that training loss (for an RBM base it
-  is not the NLL); `bits_per_dim` is reported by `evaluate` whenever the base
-  can be normalized (exact enumeration, a supplied estimate, or an exact
-  base), and `unnormalized_bits_per_dim` leaves log Z out.
+  plain NLL.
 
-  Bits/dim follow ../MATH.md §6: with `num_bins=256` the data are taken to
-  be dequantized pixels scaled to [0, 1], and `D log 256` is added.
+  `fit` and `evaluate` report, averaged over the batches (in `fit`, those
+  whose update was applied; NaN while there is none), with `z = f^{-1}(x)`, `D = event_size`
+  and bits/dim as in docs/math.md §6 (`num_bins=256`: the data are dequantized
+  pixels scaled to [0, 1], and `D log 256` is added):
+
+  ```none
+  loss                       the training loss (for an RBM base not the NLL)
+  bits_per_dim               (-log p(x) + D log num_bins) / (D log 2)
+  unnormalized_bits_per_dim  the same with log Z left out (log p~_base(z) + log|det|)
+  flow_bits_per_dim          -log|det dz/dx| / (D log 2), the flow's term
+  ```
+
+  so that `bits_per_dim = -log p_base(z) / (D log 2) + flow_bits_per_dim +
+  log2(num_bins)`. `bits_per_dim` needs the base's log Z: exact for an exact
+  base, else the estimate of `set_log_normalizer`, else exact enumeration
+  (one per step, when the base is small enough), else it is NaN. A training
+  update of the base's parameters drops the estimate (it was for the old
+  parameters): set a new one after `fit`.
 
   A non-finite loss or gradient skips the update: the weights and the
   optimizer state stay as they were, `skipped_updates` counts it, and `fit`
-  warns (`SkippedUpdatesWarning`).
+  warns (`SkippedUpdatesWarning`, `tfp_rbm.training.apply_finite_update`).
+  A skipped update or an error in `fit` also validates the base's
+  parameters, so that a coupling that left the positive-definite region
+  raises the base's own message, with or without XLA or `validate_args`.
 
   Base and flow are given as specs (dicts, see `tfp_rbm.keras.specs`), which
   makes the model savable as `.keras`; they may also be given as TFP objects
@@ -78,7 +94,8 @@ class FlowModel(keras.Model):
       reset_fraction: fraction of drawn chains restarted from noise.
       num_bins: 256 for 8-bit images scaled to [0, 1] (bits/dim offset), or
         None for data with no quantization.
-      log_normalizer: optional log Z estimate of the base (e.g. from AIS).
+      log_normalizer: optional log Z estimate of the base (e.g. from AIS); see
+        `set_log_normalizer`.
       seed: int seed for the initial weights and the chains.
       dtype: 'float32' or 'float64'.
       **kwargs: passed to `keras.Model` (e.g. `name`).
@@ -94,20 +111,26 @@ class FlowModel(keras.Model):
     self._base = (specs.build_base(base, self.event_size, dtype, seed)
                   if isinstance(base, dict) else base)
     self._flow = self._make_flow(flow, preprocessing, dtype)
-    self._log_normalizer = log_normalizer
+    per_replica_copy = dict(trainable=False,
+                            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
     self.chains = None
+    self.log_normalizer_estimate = None
     if flow_density.has_intractable_normalizer(self._base):
       self.chains = training.PersistentChains(self._base, seed=seed, **self._chain_config)
-    self.skipped_updates = tf.Variable(
-        0, trainable=False, dtype=tf.int64, name='skipped_updates',
-        aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+      # NaN: no estimate for the base's current parameters.
+      self.log_normalizer_estimate = tf.Variable(
+          tf.cast(np.nan if log_normalizer is None else log_normalizer, self._base.dtype),
+          name='log_normalizer_estimate', **per_replica_copy)
+    self.skipped_updates = tf.Variable(0, dtype=tf.int64, name='skipped_updates',
+                                       **per_replica_copy)
     self._build_flow_layers()
     # Keras tracks the flow's conditioner layers as sub-layers of the model.
     self.flow_layers = list(self._flow._flatten(
         predicate=lambda x: isinstance(x, keras.layers.Layer))) if self._flow else []
-    self.loss_tracker = keras.metrics.Mean(name='loss')
-    self.unnormalized_bpd_tracker = keras.metrics.Mean(name='unnormalized_bits_per_dim')
-    self.bpd_tracker = keras.metrics.Mean(name='bits_per_dim')
+    self.loss_tracker = _FiniteMean(name='loss')
+    self.bpd_tracker = _FiniteMean(name='bits_per_dim')
+    self.unnormalized_bpd_tracker = _FiniteMean(name='unnormalized_bits_per_dim')
+    self.flow_bpd_tracker = _FiniteMean(name='flow_bits_per_dim')
 
   # -- Construction --------------------------------------------------------
 
@@ -146,18 +169,48 @@ class FlowModel(keras.Model):
 
   @property
   def distribution(self):
-    """The model as `tfd.TransformedDistribution(base, flow)` (or the base)."""
+    """The model as `tfd.TransformedDistribution(base, flow)` (or the base).
+
+    The base is normalized by its current log Z: the `set_log_normalizer`
+    estimate, else exact enumeration. This is a snapshot: read it again after
+    training. Eagerly, when neither is available, the base is left as it is
+    (its `log_prob` raises, saying why); in a `tf.function` its log Z is NaN.
+    """
     base = self._base
-    if self._log_normalizer is not None:
-      base = base.with_log_normalizer(self._log_normalizer)
-    if self._flow is None:
-      return base
-    return tfd.TransformedDistribution(base, self._flow)
+    log_z = self._base_log_normalizer()
+    if log_z is not None and not (tf.executing_eagerly() and
+                                  np.any(np.isnan(log_z))):
+      base = base.with_log_normalizer(log_z)
+    return self._transformed(base)
+
+  def _transformed(self, base):
+    return base if self._flow is None else tfd.TransformedDistribution(base, self._flow)
 
   def set_log_normalizer(self, log_normalizer):
-    """Uses this estimate of the base's log Z (e.g. AIS) for `log_prob`."""
-    self._log_normalizer = (None if log_normalizer is None
-                            else float(np.asarray(log_normalizer)))
+    """Uses this estimate of the base's log Z (e.g. AIS) for `log_prob` and bits/dim.
+
+    The estimate holds for the base's current parameters: the next training
+    update of the base drops it. None drops it now.
+    """
+    if self.log_normalizer_estimate is None:
+      raise ValueError(f'The base {type(self._base).__name__} has an exact density: '
+                       'it needs no log Z estimate.')
+    estimate = self.log_normalizer_estimate
+    estimate.assign(tf.cast(np.nan if log_normalizer is None else log_normalizer, estimate.dtype))
+
+  def _base_log_normalizer(self):
+    """The base's current log Z: the estimate, else exact (if enumerable), else NaN.
+
+    None for a base with an exact density.
+    """
+    if self.log_normalizer_estimate is None:
+      return None
+    estimate = tf.convert_to_tensor(self.log_normalizer_estimate)
+    try:
+      return tf.cond(tf.reduce_all(tf.math.is_finite(estimate)), lambda: estimate,
+                     self._base.exact_log_normalizer)
+    except ValueError:  # Too many states to enumerate.
+      return estimate
 
   def initialize(self, x):
     """Data-dependent initialisation (ActNorm) from a batch, done once, eagerly."""
@@ -177,6 +230,8 @@ class FlowModel(keras.Model):
         if id(v) not in seen and id(v) not in keras_owned:
           seen.add(id(v))
           found.append(v)
+    if self.log_normalizer_estimate is not None:
+      found.append(self.log_normalizer_estimate)
     return found + [self.skipped_updates]
 
   @property
@@ -208,16 +263,29 @@ class FlowModel(keras.Model):
 
   def call(self, x):
     """Unnormalized log-density of each example (log Z left out)."""
-    log_prob, _ = flow_density.unnormalized_log_prob_and_latent(self.distribution, x)
-    return log_prob
+    _, base_log_prob, log_det = flow_density.log_prob_parts(self._transformed(self._base), x)
+    return base_log_prob + log_det
 
   @property
   def metrics(self):
-    return [self.loss_tracker, self.unnormalized_bpd_tracker, self.bpd_tracker]
+    return [self.loss_tracker, self.bpd_tracker, self.unnormalized_bpd_tracker,
+            self.flow_bpd_tracker]
 
-  def _bits_per_dim(self, log_prob):
-    offset = 0. if self.num_bins is None else self.event_size * math.log(self.num_bins)
-    return (-log_prob + offset) / (self.event_size * math.log(2.))
+  def _bits(self, neg_log_prob, offset=True):
+    if offset and self.num_bins is not None:
+      neg_log_prob += self.event_size * math.log(self.num_bins)
+    return neg_log_prob / (self.event_size * math.log(2.))
+
+  def _update_metrics(self, base_log_prob, log_det, keep):
+    """Adds a batch to the bits/dim metrics (if `keep`) and returns their results."""
+    unnormalized = base_log_prob + log_det
+    log_z = self._base_log_normalizer()
+    normalized = unnormalized if log_z is None else unnormalized - log_z
+    self.bpd_tracker.update_state(self._bits(-normalized), keep)
+    self.unnormalized_bpd_tracker.update_state(self._bits(-unnormalized), keep)
+    self.flow_bpd_tracker.update_state(self._bits(-log_det, offset=False), keep)
+    trackers = (self.bpd_tracker, self.unnormalized_bpd_tracker, self.flow_bpd_tracker)
+    return {m.name: m.result() for m in trackers}
 
   def _data(self, data):
     x = data[0] if isinstance(data, (tuple, list)) else data
@@ -232,26 +300,22 @@ class FlowModel(keras.Model):
     variables = self.trainable_variables
     replica = tf.distribute.get_replica_context()
     with tf.GradientTape() as tape:
-      loss, log_prob = training.flow_loss_and_log_prob(self.distribution, x, chain_samples)
+      loss, base_log_prob, log_det = training.flow_loss_and_log_prob_parts(
+          self._transformed(self._base), x, chain_samples)
       # The optimizer sums gradients over replicas: average them instead.
       replica_loss = loss / tf.cast(replica.num_replicas_in_sync, loss.dtype)
     grads = tape.gradient(replica_loss, variables)
-    pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
-    finite = tf.math.is_finite(loss)
-    for g, _ in pairs:
-      finite &= tf.reduce_all(tf.math.is_finite(g))
-    # Every replica must take the same branch: skip if any replica saw a NaN.
-    num_non_finite = replica.all_reduce(tf.distribute.ReduceOp.SUM,
-                                        tf.cast(tf.logical_not(finite), tf.float32))
-    finite = num_non_finite == 0.
-    grads = [g for g, _ in pairs]
-    replica.merge_call(self._apply_if_finite, args=(finite, grads, [v for _, v in pairs]))
-    finite_loss = tf.math.is_finite(loss)
-    self.loss_tracker.update_state(tf.where(finite_loss, loss, 0.),
-                                   sample_weight=tf.cast(finite_loss, loss.dtype))
-    self.unnormalized_bpd_tracker.update_state(self._bits_per_dim(log_prob))
-    return {'loss': self.loss_tracker.result(),
-            'unnormalized_bits_per_dim': self.unnormalized_bpd_tracker.result()}
+    applied = training.apply_finite_update(self.optimizer, loss, grads, variables,
+                                           self.skipped_updates)
+    self.loss_tracker.update_state(loss, applied)
+    results = {'loss': self.loss_tracker.result(),
+               **self._update_metrics(base_log_prob, log_det, applied)}
+    estimate = self.log_normalizer_estimate
+    base_variables = {id(v) for v in self._base.trainable_variables}
+    if estimate is not None and any(
+        id(v) in base_variables for v, g in zip(variables, grads) if g is not None):
+      estimate.assign(tf.where(applied, tf.constant(np.nan, estimate.dtype), estimate))
+    return results
 
   def make_train_function(self, force=False):
     # Optimizer variables created inside the traced step would trace it twice.
@@ -260,39 +324,24 @@ class FlowModel(keras.Model):
     return super().make_train_function(force)
 
   def fit(self, *args, callbacks=None, **kwargs):
-    """`keras.Model.fit`, warning whenever an update was skipped."""
-    callbacks = list(callbacks or []) + [callbacks_lib.SkippedUpdatesWarning()]
-    return super().fit(*args, callbacks=callbacks, **kwargs)
+    """`keras.Model.fit`, warning whenever an update was skipped.
 
-  def _apply_if_finite(self, strategy, finite, grads, variables):
-    """Applies the update, or skips it and counts; runs in cross-replica context.
-
-    A `tf.cond` whose branch synchronizes replicas (the optimizer does) must
-    be taken in cross-replica context; `finite` is the same on every replica.
+    A skipped update, or an `InvalidArgumentError` out of the step (e.g. a
+    Cholesky that failed), first validates the base's parameters
+    (`tfp_rbm.training.validate_parameters`), which raises the base's own
+    message when one left its valid region.
     """
-    finite = strategy.experimental_local_results(finite)[0]
-
-    def apply():
-      strategy.extended.call_for_each_replica(self.optimizer.apply, args=(grads, variables))
-
-    def skip():
-      self.skipped_updates.assign_add(1)
-
-    tf.cond(finite, apply, skip)
+    callbacks = list(callbacks or []) + [callbacks_lib.SkippedUpdatesWarning()]
+    try:
+      return super().fit(*args, callbacks=callbacks, **kwargs)
+    except tf.errors.InvalidArgumentError:
+      training.validate_parameters(self._base)
+      raise
 
   def test_step(self, data):
-    x = self._data(data)
-    unnormalized, _ = flow_density.unnormalized_log_prob_and_latent(self.distribution, x)
-    self.unnormalized_bpd_tracker.update_state(self._bits_per_dim(unnormalized))
-    results = {'unnormalized_bits_per_dim': self.unnormalized_bpd_tracker.result()}
-    try:
-      log_prob = self.distribution.log_prob(x)
-    except ValueError:
-      # The base's log Z can be neither enumerated nor was it supplied.
-      return results
-    self.bpd_tracker.update_state(self._bits_per_dim(log_prob))
-    results['bits_per_dim'] = self.bpd_tracker.result()
-    return results
+    _, base_log_prob, log_det = flow_density.log_prob_parts(
+        self._transformed(self._base), self._data(data))
+    return self._update_metrics(base_log_prob, log_det, True)
 
   # -- Sampling and densities ------------------------------------------------
 
@@ -332,6 +381,18 @@ class FlowModel(keras.Model):
           'tf.train.Checkpoint(model=model) instead.')
     config = super().get_config()
     config.update(event_size=self.event_size, num_bins=self.num_bins, seed=self.seed,
-                  dtype=self.flow_dtype.name, log_normalizer=self._log_normalizer,
-                  **self._specs, **self._chain_config)
+                  dtype=self.flow_dtype.name, **self._specs, **self._chain_config)
     return config
+
+
+class _FiniteMean(keras.metrics.Mean):
+  """Mean of the finite values kept (`keep`), NaN while there is none."""
+
+  def update_state(self, values, keep=True):
+    values = tf.convert_to_tensor(values)
+    keep = tf.math.logical_and(tf.math.is_finite(values), keep)
+    super().update_state(tf.where(keep, values, tf.zeros_like(values)),
+                         sample_weight=tf.cast(keep, values.dtype))
+
+  def result(self):
+    return tf.where(self.count > 0., super().result(), np.nan)

@@ -1,11 +1,17 @@
-"""Training energy-based flows: persistent chains and the surrogate PCD loss."""
+"""Training energy-based flows: persistent chains, the surrogate PCD loss, finite updates."""
 
+from tfp_rbm.training.finite_updates import apply_finite_update
+from tfp_rbm.training.finite_updates import report_skipped_updates
+from tfp_rbm.training.finite_updates import validate_parameters
 from tfp_rbm.training.persistent_chains import PersistentChains
 from tfp_rbm.training.surrogate_loss import flow_loss
-from tfp_rbm.training.surrogate_loss import flow_loss_and_log_prob
+from tfp_rbm.training.surrogate_loss import flow_loss_and_log_prob_parts
 
 __all__ = [
     'PersistentChains',
+    'apply_finite_update',
     'flow_loss',
-    'flow_loss_and_log_prob',
+    'flow_loss_and_log_prob_parts',
+    'report_skipped_updates',
+    'validate_parameters',
 ]

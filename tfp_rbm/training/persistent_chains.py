@@ -17,7 +17,12 @@ class PersistentChains(tf.Module):
   them back and returns them: the negative-phase samples of one update.
 
   The states and the stateless seed live in `tf.Variable`s, so a
-  `tf.train.Checkpoint` holding this module resumes the chains exactly.
+  `tf.train.Checkpoint` holding this module resumes the chains exactly. Under
+  a `tf.distribute` strategy with `R` replicas every replica owns a buffer of
+  `buffer_size` chains: `states` stacks them, replica `r` holding rows
+  `[r * buffer_size, (r + 1) * buffer_size)`, so the checkpoint holds every
+  replica's chains and restores each replica's own (into a strategy with the
+  same number of replicas).
 
   The base must offer `initial_chain_state(n, seed)` and
   `gibbs_step(state, seed)` (every Boltzmann-machine base here does); for
@@ -36,18 +41,21 @@ class PersistentChains(tf.Module):
 
   [1] Tieleman, T. Training restricted Boltzmann machines using
       approximations to the likelihood gradient. ICML 2008.
-  [2] Grathwohl, W. et al. No MCMC for me: amortized sampling for fast and
-      stable training of energy-based models (EB-and-Flow), Alg. 1.
-      https://arxiv.org/abs/2010.04230
+  [2] Grathwohl, W. et al. Scaling RBMs to high dimensional data with
+      invertible neural networks (EB-and-Flow), Alg. 1. ICML 2020 workshop on
+      Invertible Neural Networks, Normalizing Flows, and Explicit Likelihood
+      Models.
   """
 
   def __init__(self, base, buffer_size=10000, num_gibbs_steps=25,
                reset_fraction=0.05, seed=0, name='persistent_chains'):
     """Fills the buffer with noise from `base.initial_chain_state`.
 
+    Under a `tf.distribute` strategy, build it inside `strategy.scope()`.
+
     Args:
       base: the base distribution whose chains are kept.
-      buffer_size: number of chains in the buffer.
+      buffer_size: number of chains in the buffer (of each replica).
       num_gibbs_steps: block-Gibbs sweeps per `advance`.
       reset_fraction: fraction of the drawn chains restarted from noise.
       seed: int or stateless seed; the sequence of updates is reproducible.
@@ -63,15 +71,13 @@ class PersistentChains(tf.Module):
     self.buffer_size = int(buffer_size)
     self.num_gibbs_steps = int(num_gibbs_steps)
     self.reset_fraction = float(reset_fraction)
+    self.num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
     init_seed, loop_seed = samplers.split_seed(seed, salt='PersistentChains')
-    # Under a tf.distribute strategy every replica keeps chains of its own
-    # (sync-on-read); a checkpoint stores the first replica's.
-    per_replica = dict(trainable=False, synchronization=tf.VariableSynchronization.ON_READ,
-                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
     with self.name_scope:
-      self.states = tf.Variable(base.initial_chain_state(self.buffer_size, init_seed),
-                                name='states', **per_replica)
-      self.seed = tf.Variable(loop_seed, name='seed', **per_replica)
+      self.states = tf.Variable(
+          base.initial_chain_state(self.num_replicas * self.buffer_size, init_seed),
+          trainable=False, name='states')
+      self.seed = tf.Variable(loop_seed, trainable=False, name='seed')
 
   def advance(self, base, num_chains):
     """Runs `num_gibbs_steps` sweeps on `num_chains` buffer chains and returns them.
@@ -86,23 +92,27 @@ class PersistentChains(tf.Module):
     if isinstance(num_chains, int) and num_chains > self.buffer_size:
       raise ValueError(f'Argument `num_chains`={num_chains} exceeds the buffer size '
                        f'{self.buffer_size}.')
-    seed, next_seed = samplers.split_seed(tf.convert_to_tensor(self.seed))
     replica = tf.distribute.get_replica_context()
-    if replica is not None:
-      seed = samplers.fold_in(seed, tf.cast(replica.replica_id_in_sync_group, tf.int32))
-    pick_seed, reset_seed, noise_seed, gibbs_seed = samplers.split_seed(seed, n=4)
-    self.seed.assign(next_seed)
+    if replica is None:
+      raise ValueError('`advance` runs in a replica context: call it inside `strategy.run`.')
+    replica_id = tf.cast(replica.replica_id_in_sync_group, tf.int32)
+    seed, next_seed = samplers.split_seed(tf.convert_to_tensor(self.seed))
+    pick_seed, reset_seed, noise_seed, gibbs_seed = samplers.split_seed(
+        samplers.fold_in(seed, replica_id), n=4)
     # A random permutation by sorting uniform keys (XLA has no shuffle kernel).
-    indices = tf.argsort(samplers.uniform([self.buffer_size], seed=pick_seed))[:num_chains]
+    indices = (replica_id * self.buffer_size
+               + tf.argsort(samplers.uniform([self.buffer_size], seed=pick_seed))[:num_chains])
     chains = tf.gather(self.states, indices)
     restart = samplers.uniform([num_chains], seed=reset_seed) < self.reset_fraction
     restart = tf.reshape(restart, [num_chains] + [1] * (chains.shape.rank - 1))
     chains = tf.where(restart, base.initial_chain_state(num_chains, noise_seed), chains)
     chains = block_gibbs.run_gibbs(base, chains, self.num_gibbs_steps, gibbs_seed)
-    if tf.distribute.has_strategy():
-      # Sync-on-read variables take whole assignments only.
-      self.states.assign(tf.tensor_scatter_nd_update(
-          tf.convert_to_tensor(self.states), indices[:, tf.newaxis], chains))
-    else:
-      self.states.scatter_nd_update(indices[:, tf.newaxis], chains)
+    replica.merge_call(self._write_back, args=(indices, chains, next_seed))
     return chains
+
+  def _write_back(self, strategy, indices, chains, next_seed):
+    """Writes every replica's chains into its rows; runs in cross-replica context."""
+    local = strategy.experimental_local_results
+    self.states.scatter_update(tf.IndexedSlices(tf.concat(local(chains), 0),
+                                                tf.concat(local(indices), 0)))
+    self.seed.assign(local(next_seed)[0])

@@ -3,17 +3,17 @@
 import tensorflow as tf
 
 from tfp_rbm.flow_density import has_intractable_normalizer
+from tfp_rbm.flow_density import log_prob_parts
 from tfp_rbm.flow_density import split_flow
-from tfp_rbm.flow_density import unnormalized_log_prob_and_latent
 
-__all__ = ['flow_loss', 'flow_loss_and_log_prob']
+__all__ = ['flow_loss', 'flow_loss_and_log_prob_parts']
 
 
-def flow_loss_and_log_prob(distribution, x, chain_samples=None):
-  """The training loss of a flow (or a bare base) on a batch `x`, and `log p~(x)`.
+def flow_loss_and_log_prob_parts(distribution, x, chain_samples=None):
+  """The training loss of a flow (or a bare base) on a batch `x`, and its log-densities.
 
   For a base with an intractable log Z (the RBMs), the surrogate of
-  MATH.md §5, whose gradient is the NLL gradient:
+  docs/math.md §5, whose gradient is the NLL gradient:
 
   ```none
   L = mean_x [ -log p~_base(f^{-1}(x)) - log|det df^{-1}/dx| ]
@@ -32,30 +32,30 @@ def flow_loss_and_log_prob(distribution, x, chain_samples=None):
     chain_samples: negative-phase samples of the base's chain variable.
 
   Returns:
-    `(loss, log_prob)`: the scalar loss (summed over the base's batch shape,
-    if any) and the per-example log-density it used, unnormalized for a base
-    with an intractable log Z. The flow runs once for both.
+    `(loss, base_log_prob, log_det)`: the scalar loss (summed over the base's
+    batch shape, if any) and the per-example `log p_base(z)` (unnormalized
+    for a base with an intractable log Z) and `log|det dz/dx|` it used, so
+    that `log p~(x) = base_log_prob + log_det`. The flow runs once.
   """
   base, _ = split_flow(distribution)
-  if not has_intractable_normalizer(base):
-    if chain_samples is not None:
+  if has_intractable_normalizer(base):
+    if chain_samples is None:
       raise ValueError(
-          f'Argument `chain_samples` is only used by bases with an intractable log Z; '
-          f'{type(base).__name__} is trained on its exact NLL.')
-    log_prob = distribution.log_prob(x)
-    return -tf.reduce_sum(tf.reduce_mean(log_prob, axis=0)), log_prob
-  if chain_samples is None:
+          f'Argument `chain_samples` is required: {type(base).__name__} has an intractable '
+          'log Z, whose gradient comes from persistent chains (see `PersistentChains`).')
+  elif chain_samples is not None:
     raise ValueError(
-        f'Argument `chain_samples` is required: {type(base).__name__} has an intractable '
-        'log Z, whose gradient comes from persistent chains (see `PersistentChains`).')
-  log_prob, _ = unnormalized_log_prob_and_latent(distribution, x)
-  loss = tf.reduce_sum(-tf.reduce_mean(log_prob, axis=0)
-                       + base.surrogate_log_normalizer(chain_samples))
-  return loss, log_prob
+        f'Argument `chain_samples` is only used by bases with an intractable log Z; '
+        f'{type(base).__name__} is trained on its exact NLL.')
+  _, base_log_prob, log_det = log_prob_parts(distribution, x)
+  loss = -tf.reduce_mean(base_log_prob + log_det, axis=0)
+  if chain_samples is not None:
+    loss += base.surrogate_log_normalizer(chain_samples)
+  return tf.reduce_sum(loss), base_log_prob, log_det
 
 
 def flow_loss(distribution, x, chain_samples=None):
-  """The training loss alone; see `flow_loss_and_log_prob`.
+  """The training loss alone; see `flow_loss_and_log_prob_parts`.
 
   #### Examples
 
@@ -65,4 +65,4 @@ def flow_loss(distribution, x, chain_samples=None):
     loss = tfp_rbm.training.flow_loss(model, x, negative)
   ```
   """
-  return flow_loss_and_log_prob(distribution, x, chain_samples)[0]
+  return flow_loss_and_log_prob_parts(distribution, x, chain_samples)[0]
