@@ -180,6 +180,23 @@ def test_a_large_base_has_no_bits_per_dim_without_an_estimate():
                              expected, rtol=1e-5)
 
 
+def test_training_enumerates_log_z_only_for_small_bases_and_evaluate_once():
+  x = _data(32)
+  small = _model().fit(x, batch_size=16, epochs=1, verbose=0).history
+  assert np.isfinite(small['bits_per_dim']).all()
+  model = _model(training_enumeration_bits=3)  # the base has 4 hidden units
+  history = model.fit(x, batch_size=16, epochs=1, verbose=0).history
+  assert np.isnan(history['bits_per_dim']).all()
+  assert np.isfinite(history['unnormalized_bits_per_dim']).all()
+  assert np.isnan(model.log_normalizer_estimate.numpy())
+  result = model.evaluate(x, batch_size=8, verbose=0, return_dict=True)
+  # Enumerated once, up front: the batches read it from the estimate.
+  np.testing.assert_allclose(model.log_normalizer_estimate.numpy(),
+                             model.base.exact_log_normalizer(), rtol=1e-6)
+  expected = -np.mean(model.log_prob(x)) / (EVENT_SIZE * np.log(2.)) + 8.
+  np.testing.assert_allclose(result['bits_per_dim'], expected, rtol=1e-5)
+
+
 def test_fit_compiles_with_xla():
   model = _model()
   model.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=True)

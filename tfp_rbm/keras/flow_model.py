@@ -44,10 +44,14 @@ class FlowModel(keras.Model):
 
   so that `bits_per_dim = -log p_base(z) / (D log 2) + flow_bits_per_dim +
   log2(num_bins)`. `bits_per_dim` needs the base's log Z: exact for an exact
-  base, else the estimate of `set_log_normalizer`, else exact enumeration
-  (one per step, when the base is small enough), else it is NaN. A training
-  update of the base's parameters drops the estimate (it was for the old
-  parameters): set a new one after `fit`.
+  base, else the estimate of `set_log_normalizer`, else exact enumeration,
+  else it is NaN. `evaluate` enumerates at most once per call (up to the
+  base's `max_enumeration_bits`) and keeps the result as the estimate; `fit`
+  enumerates once per step, and only for a base of at most
+  `training_enumeration_bits` units in the enumerated layer, so that the
+  metric never costs more than a small part of a step. A training update of
+  the base's parameters drops the estimate (it was for the old parameters):
+  set a new one after `fit`.
 
   A non-finite loss or gradient skips the update: the weights and the
   optimizer state stay as they were, `skipped_updates` counts it, and `fit`
@@ -77,8 +81,8 @@ class FlowModel(keras.Model):
 
   def __init__(self, event_size, base, flow=None, preprocessing=None,
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
-               num_bins=256, log_normalizer=None, seed=0, dtype='float32',
-               **kwargs):
+               num_bins=256, log_normalizer=None, training_enumeration_bits=16,
+               seed=0, dtype='float32', **kwargs):
     """Builds base, flow and (for an intractable base) the persistent chains.
 
     Args:
@@ -96,6 +100,9 @@ class FlowModel(keras.Model):
         None for data with no quantization.
       log_normalizer: optional log Z estimate of the base (e.g. from AIS); see
         `set_log_normalizer`.
+      training_enumeration_bits: during `fit`, `bits_per_dim` enumerates the
+        base's log Z at every step only up to this many units in the
+        enumerated layer (2^16 states by default); above it, it is NaN.
       seed: int seed for the initial weights and the chains.
       dtype: 'float32' or 'float64'.
       **kwargs: passed to `keras.Model` (e.g. `name`).
@@ -104,6 +111,7 @@ class FlowModel(keras.Model):
     self.event_size = int(event_size)
     self.num_bins = num_bins
     self.seed = int(seed)
+    self.training_enumeration_bits = int(training_enumeration_bits)
     self.flow_dtype = tf.as_dtype(dtype)
     self._specs = dict(base=base, flow=flow, preprocessing=preprocessing)
     self._chain_config = dict(buffer_size=buffer_size, num_gibbs_steps=num_gibbs_steps,
@@ -198,17 +206,21 @@ class FlowModel(keras.Model):
     estimate = self.log_normalizer_estimate
     estimate.assign(tf.cast(np.nan if log_normalizer is None else log_normalizer, estimate.dtype))
 
-  def _base_log_normalizer(self):
+  def _base_log_normalizer(self, max_enumeration_bits=None):
     """The base's current log Z: the estimate, else exact (if enumerable), else NaN.
 
-    None for a base with an exact density.
+    None for a base with an exact density. `max_enumeration_bits` lowers the
+    base's own limit on exact enumeration.
     """
     if self.log_normalizer_estimate is None:
       return None
     estimate = tf.convert_to_tensor(self.log_normalizer_estimate)
+    base = self._base
+    if max_enumeration_bits is not None and max_enumeration_bits < base.max_enumeration_bits:
+      base = base.copy(max_enumeration_bits=max_enumeration_bits)
     try:
       return tf.cond(tf.reduce_all(tf.math.is_finite(estimate)), lambda: estimate,
-                     self._base.exact_log_normalizer)
+                     base.exact_log_normalizer)
     except ValueError:  # Too many states to enumerate.
       return estimate
 
@@ -276,10 +288,10 @@ class FlowModel(keras.Model):
       neg_log_prob += self.event_size * math.log(self.num_bins)
     return neg_log_prob / (self.event_size * math.log(2.))
 
-  def _update_metrics(self, base_log_prob, log_det, keep):
+  def _update_metrics(self, base_log_prob, log_det, keep, max_enumeration_bits=None):
     """Adds a batch to the bits/dim metrics (if `keep`) and returns their results."""
     unnormalized = base_log_prob + log_det
-    log_z = self._base_log_normalizer()
+    log_z = self._base_log_normalizer(max_enumeration_bits)
     normalized = unnormalized if log_z is None else unnormalized - log_z
     self.bpd_tracker.update_state(self._bits(-normalized), keep)
     self.unnormalized_bpd_tracker.update_state(self._bits(-unnormalized), keep)
@@ -309,7 +321,8 @@ class FlowModel(keras.Model):
                                            self.skipped_updates)
     self.loss_tracker.update_state(loss, applied)
     results = {'loss': self.loss_tracker.result(),
-               **self._update_metrics(base_log_prob, log_det, applied)}
+               **self._update_metrics(base_log_prob, log_det, applied,
+                                      self.training_enumeration_bits)}
     estimate = self.log_normalizer_estimate
     base_variables = {id(v) for v in self._base.trainable_variables}
     if estimate is not None and any(
@@ -337,6 +350,20 @@ class FlowModel(keras.Model):
     except tf.errors.InvalidArgumentError:
       training.validate_parameters(self._base)
       raise
+
+  def evaluate(self, *args, **kwargs):
+    """`keras.Model.evaluate`, with the base's log Z enumerated once, not per batch.
+
+    When there is no estimate and the base is small enough, the exact log Z
+    becomes the estimate for its current parameters (as `set_log_normalizer`).
+    """
+    estimate = self.log_normalizer_estimate
+    if estimate is not None and not np.isfinite(estimate.numpy()).all():
+      try:
+        estimate.assign(tf.cast(self._base.exact_log_normalizer(), estimate.dtype))
+      except ValueError:  # Too many states: bits_per_dim stays NaN.
+        pass
+    return super().evaluate(*args, **kwargs)
 
   def test_step(self, data):
     _, base_log_prob, log_det = flow_density.log_prob_parts(
@@ -381,6 +408,7 @@ class FlowModel(keras.Model):
           'tf.train.Checkpoint(model=model) instead.')
     config = super().get_config()
     config.update(event_size=self.event_size, num_bins=self.num_bins, seed=self.seed,
+                  training_enumeration_bits=self.training_enumeration_bits,
                   dtype=self.flow_dtype.name, **self._specs, **self._chain_config)
     return config
 
