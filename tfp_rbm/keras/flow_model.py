@@ -81,7 +81,7 @@ class FlowModel(keras.Model):
 
   def __init__(self, event_size, base, flow=None, preprocessing=None,
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
-               num_bins=256, log_normalizer=None, training_enumeration_bits=16,
+               num_bins=256, log_normalizer=None, training_enumeration_bits=None,
                seed=0, dtype='float32', **kwargs):
     """Builds base, flow and (for an intractable base) the persistent chains.
 
@@ -102,7 +102,8 @@ class FlowModel(keras.Model):
         `set_log_normalizer`.
       training_enumeration_bits: during `fit`, `bits_per_dim` enumerates the
         base's log Z at every step only up to this many units in the
-        enumerated layer (2^16 states by default); above it, it is NaN.
+        enumerated layer; above it, it is NaN. Default: the most that keep
+        `2^bits * event_size <= 2^22` (16 for 64 dimensions, 12 for 784).
       seed: int seed for the initial weights and the chains.
       dtype: 'float32' or 'float64'.
       **kwargs: passed to `keras.Model` (e.g. `name`).
@@ -111,6 +112,8 @@ class FlowModel(keras.Model):
     self.event_size = int(event_size)
     self.num_bins = num_bins
     self.seed = int(seed)
+    if training_enumeration_bits is None:
+      training_enumeration_bits = max(0, int(math.floor(22 - math.log2(self.event_size))))
     self.training_enumeration_bits = int(training_enumeration_bits)
     self.flow_dtype = tf.as_dtype(dtype)
     self._specs = dict(base=base, flow=flow, preprocessing=preprocessing)
