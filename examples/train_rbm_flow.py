@@ -29,6 +29,8 @@ def parse_args(argv=None):
   parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
   parser.add_argument('--dataset', default='digits', choices=list(datasets.NAMES))
   parser.add_argument('--data-dir', default=None, help='local data files (see tfp_rbm.datasets)')
+  parser.add_argument('--download', action='store_true',
+                      help='let tensorflow-datasets download a missing data set (needs internet)')
   parser.add_argument('--base', default='gaussian_bernoulli_rbm',
                       choices=['gaussian_bernoulli_rbm', 'normal', 'multivariate_normal'])
   parser.add_argument('--num-hidden', type=int, default=16,
@@ -51,8 +53,10 @@ def main(argv=None):
   args = parse_args(argv)
   keras.utils.set_random_seed(args.seed)
   os.makedirs(args.output, exist_ok=True)
-  train = datasets.load_numpy(args.dataset, 'train', data_dir=args.data_dir)
-  test = datasets.load_numpy(args.dataset, 'test', data_dir=args.data_dir)
+  train = datasets.load_numpy(args.dataset, 'train', data_dir=args.data_dir,
+                              download=args.download)
+  test = datasets.load_numpy(args.dataset, 'test', data_dir=args.data_dir,
+                             download=args.download)
   if args.max_train:
     train = train[:args.max_train]
   image_shape = list(train.shape[1:])

@@ -143,6 +143,33 @@ def test_tfds_source_without_prepared_data_says_how_to_prepare(empty_dir):
   assert not os.listdir(empty_dir)
 
 
+def test_download_when_tfds_is_unreachable_falls_back_to_local_files(tmp_path, monkeypatch):
+  tfds = pytest.importorskip('tensorflow_datasets')
+  write_mnist_family(tmp_path, 3, 2)
+
+  def unreachable(builder, *args, **kwargs):
+    raise ConnectionError('no route to host')
+
+  monkeypatch.setattr(tfds.core.DatasetBuilder, 'download_and_prepare', unreachable)
+  images = datasets.load_numpy('mnist', 'test', data_dir=tmp_path, download=True)
+  assert images.shape == (2, 28, 28, 1)
+  with pytest.raises(FileNotFoundError, match='could not download .*no route to host'):
+    datasets.load('mnist', data_dir=tmp_path, source='tfds', download=True)
+
+
+def test_download_prepares_a_tfds_copy_and_reads_it(tmp_path, monkeypatch):
+  tfds = pytest.importorskip('tensorflow_datasets')
+  downloaded = []
+  with tfds.testing.mock_data(num_examples=4, data_dir=str(tmp_path)):
+    # Inside mock_data, which replaces the builders' preparation with its own.
+    monkeypatch.setattr(tfds.core.DatasetBuilder, 'is_prepared', lambda _: False)
+    monkeypatch.setattr(tfds.core.DatasetBuilder, 'download_and_prepare',
+                        lambda builder, *args, **kwargs: downloaded.append(builder.name))
+    images = datasets.load_numpy('fashion_mnist', data_dir=tmp_path, download=True)
+  assert downloaded == ['fashion_mnist']
+  assert images.shape == (4, 28, 28, 1) and images.dtype == np.uint8
+
+
 def test_auto_prefers_prepared_tfds_over_local_files(tmp_path, monkeypatch):
   tfds = pytest.importorskip('tensorflow_datasets')
   write_mnist_family(tmp_path, 2, 1)

@@ -4,7 +4,7 @@
 TensorFlow Datasets copy or the original local files, and the 8x8 UCI digits
 shipped with the package; `dequantize` and `binarize` turn the uint8 pixels
 into model inputs, and `dequantized_batches` gives flat dequantized batches
-for training or evaluation. Nothing is downloaded.
+for training or evaluation. Nothing is downloaded unless `download=True`.
 
 #### Examples
 

@@ -3,13 +3,15 @@
 Names: `'fashion_mnist'`, `'mnist'`, `'cifar10'` and `'digits'` (8x8 UCI
 digits shipped in the package). Images are uint8 `[H, W, C]`: `[28, 28, 1]`,
 `[28, 28, 1]`, `[32, 32, 3]` and `[8, 8, 1]`; labels are int64. Nothing is
-ever downloaded. Where the data come from is chosen by `source`:
+downloaded unless `download=True`. Where the data come from is chosen by
+`source`:
 
 - `'shipped'`: the copy inside the package; only `'digits'` has one.
 - `'tfds'`: a TensorFlow Datasets copy that is already prepared, in
   `data_dir` or, when `data_dir` is None, in TFDS's default directory
-  (`$TFDS_DATA_DIR`, else `~/tensorflow_datasets`). Prepare one with
-  `tfds.builder(name, data_dir=...).download_and_prepare()`.
+  (`$TFDS_DATA_DIR`, else `~/tensorflow_datasets`). With `download=True`
+  a missing copy is downloaded and prepared there first, when TFDS can reach
+  its servers; otherwise `'auto'` goes on to the local files and says why.
 - `'local'`: the original files, looked for in this order in `data_dir`,
   then `$TFP_RBM_DATA_DIR`, then the system location of Debian's
   `dataset-fashion-mnist` package (`/usr/share/datasets/fashion-mnist`);
@@ -72,7 +74,7 @@ _IDX_PREFIXES = {'train': 'train', 'test': 't10k'}
 
 
 def load(name, split='train', *, data_dir=None, source='auto',
-         with_labels=False):
+         with_labels=False, download=False):
   """A `tf.data.Dataset` of uint8 images `[H, W, C]`, in file order.
 
   #### Examples
@@ -88,6 +90,7 @@ def load(name, split='train', *, data_dir=None, source='auto',
     data_dir: optional directory searched first (see the module docstring).
     source: one of `SOURCES`; `'auto'` tries TFDS, then local files.
     with_labels: if True, elements are `(image, label)` with int64 labels.
+    download: if True, let TFDS download and prepare a missing copy.
 
   Returns:
     A `tf.data.Dataset` of images, or of `(image, label)` pairs.
@@ -99,7 +102,7 @@ def load(name, split='train', *, data_dir=None, source='auto',
       the files.
     ImportError: for `source='tfds'` without tensorflow-datasets.
   """
-  found = _find(name, split, data_dir, source)
+  found = _find(name, split, data_dir, source, download)
   if isinstance(found, tuple):
     return tf.data.Dataset.from_tensor_slices(
         found if with_labels else found[0])
@@ -108,7 +111,7 @@ def load(name, split='train', *, data_dir=None, source='auto',
 
 
 def load_numpy(name, split='train', *, data_dir=None, source='auto',
-               with_labels=False):
+               with_labels=False, download=False):
   """Like `load`, but the whole split as NumPy arrays.
 
   #### Examples
@@ -122,7 +125,7 @@ def load_numpy(name, split='train', *, data_dir=None, source='auto',
     uint8 images `[N, H, W, C]`, or `(images, labels)` with int64 labels
     `[N]` when `with_labels` is True. Arguments and errors are as in `load`.
   """
-  found = _find(name, split, data_dir, source)
+  found = _find(name, split, data_dir, source, download)
   if not isinstance(found, tuple):
     batches = found.as_dataset(split=split, as_supervised=True).batch(10_000)
     found = tuple(np.concatenate(parts)
@@ -183,7 +186,7 @@ def _check_choice(what, value, choices):
         f'{", ".join(repr(c) for c in choices)}.')
 
 
-def _find(name, split, data_dir, source):
+def _find(name, split, data_dir, source, download=False):
   """A prepared TFDS builder, or the `(images, labels)` arrays."""
   _check_choice('dataset name', name, NAMES)
   _check_choice('split', split, SPLITS)
@@ -201,7 +204,7 @@ def _find(name, split, data_dir, source):
   tfds_note = None
   if source in ('auto', 'tfds'):
     builder, tfds_note = _prepared_tfds_builder(
-        name, data_dir, required=source == 'tfds')
+        name, data_dir, required=source == 'tfds', download=download)
     if builder is not None:
       return builder
   paths = _find_local_files(name, split, data_dir)
@@ -211,8 +214,12 @@ def _find(name, split, data_dir, source):
   return _read_local_files(name, paths)
 
 
-def _prepared_tfds_builder(name, data_dir, required):
-  """`(builder, None)` if TFDS has `name` prepared, else `(None, why_not)`."""
+def _prepared_tfds_builder(name, data_dir, required, download=False):
+  """`(builder, None)` if TFDS has `name` prepared, else `(None, why_not)`.
+
+  With `download`, a copy that is not prepared is downloaded and prepared
+  first; a failure (e.g. no network) becomes the `why_not`.
+  """
   try:
     import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   except ImportError as error:
@@ -226,10 +233,19 @@ def _prepared_tfds_builder(name, data_dir, required):
   builder = tfds.builder(name, data_dir=data_dir)
   if builder.is_prepared():
     return builder, None
-  why_not = (
-      f'TensorFlow Datasets has no prepared {name!r} in {builder.data_dir!r} '
-      '(tfp_rbm never downloads; prepare it once with '
-      f'tfds.builder({name!r}, data_dir=...).download_and_prepare()).')
+  if download:
+    try:
+      builder.download_and_prepare()
+      return builder, None
+    except Exception as error:  # pylint: disable=broad-except
+      # TFDS raises many kinds (connection, HTTP, checksum): all mean "no copy".
+      why_not = (f'TensorFlow Datasets could not download {name!r} into '
+                 f'{builder.data_dir!r}: {type(error).__name__}: {error}')
+  else:
+    why_not = (
+        f'TensorFlow Datasets has no prepared {name!r} in {builder.data_dir!r} '
+        '(pass download=True to let it download one, or prepare it once with '
+        f'tfds.builder({name!r}, data_dir=...).download_and_prepare()).')
   if required:
     raise FileNotFoundError(why_not)
   return None, why_not
