@@ -198,3 +198,17 @@ def test_bad_betas_raise(betas):
 def test_bad_schedule_name_raises():
   with pytest.raises(ValueError, match='`schedule`'):
     evaluation.annealing_schedule(10, schedule='cosine')
+
+
+def test_effective_sample_size_is_high_for_a_slow_path_and_warns_for_a_fast_one():
+  estimate, _ = _ais_error('trained_bernoulli', 300)
+  w = np.exp(estimate.log_weights.numpy() - np.max(estimate.log_weights))
+  np.testing.assert_allclose(estimate.effective_sample_size, w.sum() ** 2 / np.sum(w ** 2),
+                             rtol=1e-9)
+  assert float(estimate.effective_sample_size) > 50.
+  dist, base_bias = models.model('trained_bernoulli')
+  with pytest.warns(RuntimeWarning, match='effective chains of 100'):
+    fast = evaluation.log_normalizer(dist, num_chains=100, betas=2, base_bias=base_bias,
+                                     seed=(0, 1))
+  assert float(fast.effective_sample_size) < 5.
+  assert evaluation.log_normalizer(dist, method='exact').effective_sample_size is None

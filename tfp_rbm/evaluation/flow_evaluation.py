@@ -98,7 +98,9 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
   ```
 
   where `-E(z)` is `base.unnormalized_log_prob(z)`; RAISE runs its reverse
-  chains from each image's `z`. Each is averaged over the images and turned
+  chains from each image's `z`. The bracket holds when the annealing path is
+  slow enough for the model: check `log_normalizer.effective_sample_size`
+  (a handful of the AIS chains means more temperatures are needed). Each is averaged over the images and turned
   into bits/dim (`bits_per_dim`). RAISE needs chains over `z` itself: for a
   `SmoothedRBM` base (chains over spins) only AIS and, when enumerable, the
   exact figure are reported (`bits_per_dim_raise` is None).

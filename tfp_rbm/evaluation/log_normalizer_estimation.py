@@ -2,6 +2,7 @@
 
 import dataclasses
 from typing import Optional
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -12,6 +13,8 @@ from tfp_rbm.evaluation import annealing
 __all__ = ['LogNormalizerEstimate', 'log_normalizer']
 
 METHODS = ('exact', 'ais')
+# Below this fraction of the chains, the effective sample size earns a warning.
+MIN_EFFECTIVE_FRACTION = 0.05
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +39,21 @@ class LogNormalizerEstimate:
   upper: tf.Tensor
   log_weights: Optional[tf.Tensor]
   method: str
+
+  @property
+  def effective_sample_size(self):
+    """`(sum w)^2 / sum w^2` over the AIS chains, `batch_shape`; None for `'exact'`.
+
+    Near `num_chains` when the annealed chains reach the model's mass evenly;
+    a handful when a few chains carry the estimate. Then the path from `p_0`
+    is too fast for the model: log Z is unreliable (usually low) and RAISE,
+    which estimates the annealed model's log-likelihood, need not be below
+    the RBM's. More temperatures help.
+    """
+    if self.log_weights is None:
+      return None
+    return tf.exp(2. * tf.reduce_logsumexp(self.log_weights, axis=0)
+                  - tf.reduce_logsumexp(2. * self.log_weights, axis=0))
 
 
 def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
@@ -93,7 +111,8 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
     block_size: temperatures per XLA-compiled block.
 
   Returns:
-    A `LogNormalizerEstimate`.
+    A `LogNormalizerEstimate`. A `RuntimeWarning` says when its
+    `effective_sample_size` is under `MIN_EFFECTIVE_FRACTION` of the chains.
 
   Raises:
     TypeError: if `distribution` is not one of the Boltzmann-machine bases.
@@ -133,10 +152,18 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
   log_z, lower, upper = _log_mean_and_spread(chain_log_weights)
   to_distribution = lambda t: distribution.log_normalizer_from_chain(tf.cast(t, dtype))
   shift = tf.cast(to_distribution(log_z), tf.float64) - log_z
-  return LogNormalizerEstimate(
+  estimate = LogNormalizerEstimate(
       log_normalizer=to_distribution(log_z), lower=to_distribution(lower),
       upper=to_distribution(upper), log_weights=chain_log_weights + shift,
       method='ais')
+  smallest = float(tf.reduce_min(estimate.effective_sample_size))
+  if smallest < MIN_EFFECTIVE_FRACTION * num_chains:
+    warnings.warn(
+        f'AIS: {smallest:.1f} effective chains of {num_chains} ({len(betas) - 1} '
+        'temperatures): a few chains carry the estimate, so log Z is unreliable (usually '
+        'low) and RAISE need not bound log p(x) from below. Use more temperatures.',
+        RuntimeWarning, stacklevel=2)
+  return estimate
 
 
 def _log_mean_and_spread(log_weights, num_standard_errors=3.):
