@@ -75,11 +75,11 @@ def train_rbm(latents, num_hidden, num_steps, seed):
   return rbm
 
 
-def report(name, flow, test_pixels, num_temperatures, seed):
+def report(name, flow, test_pixels, num_temperatures, schedule, seed):
   start = time.perf_counter()
   result = evaluation.evaluate_flow(
       flow, test_pixels, num_chains=100, num_chains_per_point=1,
-      betas=num_temperatures, batch_size=len(test_pixels), seed=seed)
+      betas=num_temperatures, schedule=schedule, batch_size=len(test_pixels), seed=seed)
   wall = time.perf_counter() - start
   log_z = result.log_normalizer
   exact = ('' if result.bits_per_dim_exact is None
@@ -99,6 +99,10 @@ def main():
   parser.add_argument('--dataset', default=None, choices=list(datasets.NAMES),
                       help='default: fashion_mnist, else mnist, else the shipped digits')
   parser.add_argument('--data-dir', default=None)
+  parser.add_argument('--schedule', default='linear', choices=['linear', 'sigmoid'],
+                      help='temperature spacing (sigmoid: denser near both ends)')
+  parser.add_argument('--hidden', type=int, nargs='+', default=[20, 512],
+                      help='hidden units of the RBMs trained (default 20 512)')
   args = parser.parse_args()
   train_steps, temperatures, num_test = ((300, (100, 1000), 50) if args.quick
                                          else (2000, (1000, 10000), 100))
@@ -117,14 +121,15 @@ def main():
   print(f'{"hidden":>10} {"betas":>6} {"AIS log Z":>10} {"[-3 SE, +3 SE]":>21} '
         f'{"b/d AIS":>9} {"b/d RAISE":>9} {"gap":>9} {"b/d exact":>9} {"ESS":>5} '
         f'{"wall s":>7}')
-  for num_hidden in (20, 512):
+  for num_hidden in args.hidden:
     start = time.perf_counter()
     rbm = train_rbm(latents, num_hidden, train_steps, seed=num_hidden)
     print(f'(trained {num_hidden} hidden units in {time.perf_counter() - start:.0f} s)',
           flush=True)
     flow = transformed_distribution.TransformedDistribution(rbm, bijector)
     for num_temperatures in temperatures:
-      report(num_hidden, flow, test_pixels, num_temperatures, seed=(num_hidden, 1))
+      report(num_hidden, flow, test_pixels, num_temperatures, args.schedule,
+             seed=(num_hidden, 1))
 
 
 if __name__ == '__main__':
