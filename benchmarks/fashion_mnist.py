@@ -46,9 +46,13 @@ Usage:
   python benchmarks/fashion_mnist.py --minutes 20 --configs nice-gaussian nice-rbm
   # Smoke run: tiny flows, 20 s per row, 200 test images, 100 temperatures:
   python benchmarks/fashion_mnist.py --quick
+  # Keep finished rows in a file; a rerun with the same settings reuses them,
+  # so an interrupted run continues with the rows it had not finished:
+  python benchmarks/fashion_mnist.py --minutes 10 --results fashion.jsonl
 """
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -133,6 +137,10 @@ def _parse_args(argv=None):
                            'always off with --quick)')
   parser.add_argument('--data-dir', default=None)
   parser.add_argument('--seed', type=int, default=0)
+  parser.add_argument('--results', default=None,
+                      help='JSON-lines file of finished rows: each row is appended when it '
+                           'finishes, and rows already there with the same settings are '
+                           'reused instead of rerun')
   args = parser.parse_args(argv)
   quick = args.quick
   for name, full, small in [('minutes', 20., 1. / 3.), ('num_hidden', 512, 16),
@@ -291,6 +299,21 @@ def _print_table(results, args):
       print(f'{rbm_name} vs {flow_name}-gaussian: {figures} bits/dim -> {verdict}')
 
 
+def _settings(args):
+  """Everything but the row names and the results file that a row's figures depend on."""
+  return {k: v for k, v in sorted(vars(args).items()) if k not in ('configs', 'results')}
+
+
+def _finished_rows(args):
+  """Rows in `args.results` run with the current settings, by name."""
+  if not args.results or not os.path.exists(args.results):
+    return {}
+  settings = json.loads(json.dumps(_settings(args)))  # Tuples as lists, as stored.
+  with open(args.results) as f:
+    rows = [json.loads(line) for line in f if line.strip()]
+  return {row['result']['name']: row['result'] for row in rows if row['settings'] == settings}
+
+
 def main(argv=None):
   args = _parse_args(argv)
   keras.utils.set_random_seed(args.seed)
@@ -300,11 +323,19 @@ def main(argv=None):
   print(f'tfp_rbm {tfp_rbm.__version__}, TensorFlow {tf.__version__}: Fashion-MNIST, '
         f'{len(train_images)} train / {len(test_images)} test images; '
         f'rows: {", ".join(args.configs)}')
+  finished = _finished_rows(args)
   results = []
   for name in args.configs:
+    if name in finished:
+      print(f'{name}: reused from {args.results}', flush=True)
+      results.append(finished[name])
+      continue
     result = _run(name, train_images, test_images, args)
     print(f"{name}: {result['steps']} steps in {result['train_seconds']:.0f} s, "
           f"evaluated in {result['eval_seconds']:.0f} s", flush=True)
+    if args.results:
+      with open(args.results, 'a') as f:
+        f.write(json.dumps({'settings': _settings(args), 'result': result}, default=float) + '\n')
     results.append(result)
   _print_table(results, args)
   return results
