@@ -15,7 +15,8 @@ REQUIRED = [
 EXTRAS = {
     # tensorboard: SampleGrid's image summaries (`log_dir=`) and Keras' TensorBoard callback.
     "examples": ["tensorflow-datasets", "matplotlib", "tensorboard"],
-    "tests": ["pytest", "scipy", "tensorflow-datasets", "matplotlib", "tensorboard"],
+    # pytest-xdist: the README's test command runs the suite on 2 processes.
+    "tests": ["pytest", "pytest-xdist", "scipy", "tensorflow-datasets", "matplotlib", "tensorboard"],
 }
 
 setuptools.setup(
