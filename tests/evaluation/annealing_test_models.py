@@ -56,18 +56,13 @@ def trained_bernoulli_rbm(data, num_steps=100, learning_rate=0.03, seed=0):
   return BernoulliRBM(weights=w, visible_bias=b, hidden_bias=c)
 
 
-def data_base_bias(data):
-  """`logit` of the clipped data means: the AIS base of Salakhutdinov & Murray (2008)."""
-  mean = np.clip(np.mean(data, axis=0), 1e-3, 1. - 1e-3)
-  return tf.constant(np.log(mean / (1. - mean)))
-
-
 @functools.lru_cache(maxsize=None)
 def model(name):
   """`(distribution, base_bias)` of a named 784 x 12 float64 machine, built once."""
   if name == 'trained_bernoulli':
     data = prototype_data()
-    return trained_bernoulli_rbm(data), data_base_bias(data)
+    dist = trained_bernoulli_rbm(data)
+    return dist, dist.annealing_base_bias(data)
   make = {'random_bernoulli': random_bernoulli_rbm,
           'random_gaussian_bernoulli': random_gaussian_bernoulli_rbm}[name]
   return make(), None

@@ -168,6 +168,9 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
             + boltzmann_math.logsumexp_over_binary_states(
                 log_weight, self.num_hidden, self.dtype, chunk_bits))
 
+  def _visible_bias_of_mean(self, mean):
+    return mean
+
   def _independent_visible_log_normalizer(self, params):
     """`sum_i log(sqrt(2 pi) sigma_i)`, with `sigma` broadcast over the visible units."""
     scale = params['scale']

@@ -127,7 +127,9 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     num_chains_per_point: RAISE chains per image, at least 1.
     betas: annealing steps or schedule, shared by AIS and RAISE.
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
-    base_bias: the `beta = 0` machine's visible bias for both estimates.
+    base_bias: the `beta = 0` machine's visible bias for both estimates;
+      default the base's own. `base.annealing_base_bias(z_train)`, fit to
+      the latents of training images, usually needs far fewer temperatures.
     batch_size: images per RAISE batch when `dataset` is an array.
     seed: stateless seed.
     progress: show progress bars.

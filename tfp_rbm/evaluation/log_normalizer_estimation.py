@@ -103,9 +103,9 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
       schedule from 0 to 1 (see `annealing_schedule`).
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
     base_bias: the visible bias (field, for `SmoothedRBM`) of the `beta = 0`
-      machine; default the model's own. A base close to the data helps:
-      `logit` of the clipped data means for a binary RBM (Salakhutdinov &
-      Murray 2008), the data mean for a Gaussian-Bernoulli RBM.
+      machine; default the model's own. A base fit to training data,
+      `distribution.annealing_base_bias(data)`, usually needs far fewer
+      temperatures (Salakhutdinov & Murray 2008).
     seed: stateless seed; the same seed gives the same estimate.
     progress: show a progress bar (useful for long runs).
     block_size: temperatures per XLA-compiled block.

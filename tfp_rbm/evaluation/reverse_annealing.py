@@ -60,7 +60,9 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
     betas: number of annealing steps `K`, or an explicit non-decreasing
       schedule from 0 to 1 (see `annealing_schedule`).
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
-    base_bias: the visible bias of the `beta = 0` machine; default the model's.
+    base_bias: the visible bias of the `beta = 0` machine; default the
+      model's own (`distribution.annealing_base_bias(data)` fits it to
+      training data).
     seed: stateless seed; the same seed gives the same estimate.
     progress: show a progress bar.
     block_size: temperatures per XLA-compiled block.
