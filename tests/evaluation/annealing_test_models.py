@@ -3,7 +3,6 @@
 import functools
 
 import numpy as np
-import tensorflow as tf
 
 from tfp_rbm import evaluation
 from tfp_rbm.distributions import BernoulliRBM
