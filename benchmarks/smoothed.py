@@ -9,9 +9,10 @@ same covariance as the smoothing (the MultiCov-Flow ablation base):
     once log Z is known) -- target: within 2x of MultivariateNormalTriL;
   * log_prob plus log det (J + delta I), i.e. recomputing the normalizing
     terms as training does when the parameters change;
-  * both again with `margin` instead of `delta` (delta = ||W||_2 +
-    softplus(margin), the parameterization training uses): one SVD of W
-    per call on top;
+  * both again with `margin` instead of `delta` (delta = B(W) +
+    softplus(margin), the parameterization training uses): the certified
+    spectral-norm bound B(W) >= ||W||_2 on top, seven products of
+    N/2 x N/2 matrices per call;
   * sampling 1,000 points: block-Gibbs sweeps over the spins then the
     smoothing, and the smoothing alone from given spins (`smooth`);
   * the Cholesky: the smaller group's Schur complement (what SmoothedRBM
@@ -76,7 +77,7 @@ def _median_seconds(fn, repeats):
 
 
 def _models(num_spins):
-  """SmoothedRBMs from `delta` and from `margin` (equal `delta`), and the Gaussian.
+  """SmoothedRBMs from `delta` and from `margin` (`delta` equal within 1e-3), and the Gaussian.
 
   The Gaussian is the MultivariateNormalTriL with the smoothing's covariance.
   """

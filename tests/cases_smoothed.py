@@ -107,7 +107,7 @@ def make_smoothed_rbm(dtype):
 @registry.register_distribution('SmoothedRBM-margin', log_prob_exact=smoothed_log_prob_exact,
                                 moments_exact=smoothed_moments_exact)
 def make_smoothed_rbm_with_margin(dtype):
-  """`delta = ||W||_2 + softplus(margin)`: one SVD of `W` per method."""
+  """`delta = B(W) + softplus(margin)`, `B` the spectral-norm bound."""
   rng = np.random.default_rng(4)
   return tfrd.SmoothedRBM(
       weights=tf.Variable(rng.normal(size=[2, 3, 2]) * 0.7, dtype=dtype, name='weights'),

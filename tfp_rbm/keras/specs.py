@@ -48,7 +48,7 @@ def _bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
 
 def _smoothed_rbm(event_size, dtype, seed, first_group_size=None, weight_scale=0.01,
                   initial_margin=1.0, max_enumeration_bits=20):
-  """Delta = ||W||_2 + softplus(margin): positive definite throughout training."""
+  """`delta = B(W) + softplus(margin)`, `B(W) >= ||W||_2`: positive definite in training."""
   rng = np.random.default_rng(seed)
   first = event_size // 2 if first_group_size is None else first_group_size
   return distributions.SmoothedRBM(
