@@ -14,6 +14,7 @@ import tensorflow as tf
 
 import registry
 from tfp_rbm import distributions as tfrd
+from tfp_rbm.distributions import boltzmann_math
 
 
 def all_spins(n):
@@ -124,3 +125,10 @@ def make_discrete_mixture(dtype):
       field=tf.Variable(rng.normal(size=[2, 4]), dtype=dtype, name='field'),
       delta=tf.Variable(2., dtype=dtype, name='delta'),
       validate_args=True)
+
+
+def spectral_bound_reference(w, num_squarings=boltzmann_math.SPECTRAL_BOUND_SQUARINGS):
+  """`(sum_i sigma_i^p)^(1/p)`, `p = 2^(k+2)`, from NumPy's singular values."""
+  sigma = np.linalg.svd(w, compute_uv=False)
+  p = 2. ** (num_squarings + 2)
+  return sigma[..., 0] * np.sum((sigma / sigma[..., :1]) ** p, axis=-1) ** (1. / p)

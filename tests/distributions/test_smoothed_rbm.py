@@ -11,7 +11,6 @@ import cases_smoothed
 import registry
 from tfp_rbm import distributions as tfrd
 from tfp_rbm import mcmc
-from tfp_rbm.distributions import boltzmann_math
 
 
 def _parameters(num_a, num_b, seed, scale=0.7, delta_margin=0.4):
@@ -256,47 +255,12 @@ def test_invalid_variables_and_values_raise_when_used():
     dist.log_prob(tf.constant([0., np.nan, 0.], tf.float64))
 
 
-def _spectral_bound_reference(w, num_squarings=boltzmann_math.SPECTRAL_BOUND_SQUARINGS):
-  """`(sum_i sigma_i^p)^(1/p)`, `p = 2^(k+2)`, from NumPy's singular values."""
-  sigma = np.linalg.svd(w, compute_uv=False)
-  p = 2. ** (num_squarings + 2)
-  return sigma[..., 0] * np.sum((sigma / sigma[..., :1]) ** p, axis=-1) ** (1. / p)
-
-
-@pytest.mark.parametrize('shape', [[3, 2], [2, 3], [4, 7, 5], [40, 64]])
-def test_spectral_norm_bound_is_certified_and_tight(shape):
-  w = np.random.default_rng(len(shape) + shape[-1]).normal(size=shape)
-  exact = np.linalg.norm(w, ord=2, axis=(-2, -1))
-  rank = min(shape[-2:])
-  for num_squarings in (0, 2, boltzmann_math.SPECTRAL_BOUND_SQUARINGS):
-    bound = boltzmann_math.spectral_norm_bound(tf.constant(w), num_squarings).numpy()
-    np.testing.assert_allclose(bound, _spectral_bound_reference(w, num_squarings), rtol=1e-10)
-    assert np.all(bound >= exact * (1. - 1e-12))
-    assert np.all(bound <= exact * rank ** (1. / 2 ** (num_squarings + 2)) * (1. + 1e-12))
-  # Equal singular values are the worst case: the factor is attained.
-  orthogonal = np.linalg.qr(np.random.default_rng(1).normal(size=[6, 6]))[0]
-  np.testing.assert_allclose(boltzmann_math.spectral_norm_bound(tf.constant(orthogonal), 1),
-                             6. ** (1. / 8.), rtol=1e-12)
-
-
-def test_spectral_norm_bound_compiles_and_scales_to_large_weights():
-  w = tf.constant(np.random.default_rng(2).normal(size=[2, 30, 20]) * 1e15, tf.float32)
-  compiled = tf.function(boltzmann_math.spectral_norm_bound, jit_compile=True)(w).numpy()
-  np.testing.assert_allclose(compiled, _spectral_bound_reference(w.numpy().astype(np.float64)),
-                             rtol=1e-4)
-  zero = tf.Variable(tf.zeros([3, 4], tf.float64))
-  with tf.GradientTape() as tape:
-    bound = boltzmann_math.spectral_norm_bound(zero)
-  assert 0. < bound.numpy() < 1e-100
-  np.testing.assert_array_equal(tape.gradient(bound, zero).numpy(), 0.)
-
-
 def test_margin_keeps_precision_positive_definite_for_a_batch_of_machines():
   rng = np.random.default_rng(14)
   dist = tfrd.SmoothedRBM(weights=tf.constant(rng.normal(size=[2, 2, 3]) * 3.),
                           field=tf.constant(rng.normal(size=[5])),
                           margin=tf.constant([-3., 1.], tf.float64), validate_args=True)
-  bound = _spectral_bound_reference(dist.weights.numpy())
+  bound = cases_smoothed.spectral_bound_reference(dist.weights.numpy())
   assert np.all(bound >= np.linalg.norm(dist.weights.numpy(), ord=2, axis=(-2, -1)))
   np.testing.assert_allclose(dist.delta_parameter().numpy(),
                              bound + np.log1p(np.exp([-3., 1.])), rtol=1e-12)
