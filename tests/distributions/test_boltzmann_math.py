@@ -37,7 +37,8 @@ def test_spectral_norm_bound_is_certified_and_tight(shape):
   rank = min(shape[-2:])
   for num_squarings in (0, 2, boltzmann_math.SPECTRAL_BOUND_SQUARINGS):
     bound = boltzmann_math.spectral_norm_bound(tf.constant(w), num_squarings).numpy()
-    np.testing.assert_allclose(bound, cases_smoothed.spectral_bound_reference(w, num_squarings), rtol=1e-10)
+    np.testing.assert_allclose(
+        bound, cases_smoothed.spectral_bound_reference(w, num_squarings), rtol=1e-10)
     assert np.all(bound >= exact * (1. - 1e-12))
     assert np.all(bound <= exact * rank ** (1. / 2 ** (num_squarings + 2)) * (1. + 1e-12))
   # Equal singular values are the worst case: the factor is attained.
@@ -49,8 +50,8 @@ def test_spectral_norm_bound_is_certified_and_tight(shape):
 def test_spectral_norm_bound_compiles_and_scales_to_large_weights():
   w = tf.constant(np.random.default_rng(2).normal(size=[2, 30, 20]) * 1e15, tf.float32)
   compiled = tf.function(boltzmann_math.spectral_norm_bound, jit_compile=True)(w).numpy()
-  np.testing.assert_allclose(compiled, cases_smoothed.spectral_bound_reference(w.numpy().astype(np.float64)),
-                             rtol=1e-4)
+  reference = cases_smoothed.spectral_bound_reference(w.numpy().astype(np.float64))
+  np.testing.assert_allclose(compiled, reference, rtol=1e-4)
   zero = tf.Variable(tf.zeros([3, 4], tf.float64))
   with tf.GradientTape() as tape:
     bound = boltzmann_math.spectral_norm_bound(zero)

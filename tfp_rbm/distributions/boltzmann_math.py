@@ -22,6 +22,7 @@ from tensorflow_probability.python.internal import tensor_util
 
 __all__ = [
     'MAX_ENUMERATION_BITS',
+    'SPECTRAL_BOUND_SQUARINGS',
     'broadcast_to_batch_and_event',
     'check_batch_shapes',
     'check_enumeration_bits',
@@ -38,10 +39,10 @@ __all__ = [
     'log_cosh2',
     'logsumexp_over_binary_states',
     'logsumexp_over_spin_states',
+    'normal_from_uniform',
     'sample_spins',
     'spectral_norm',
     'spectral_norm_bound',
-    'normal_from_uniform',
     'standard_normal',
     'uniform',
     'visible_to_hidden',
