@@ -149,14 +149,57 @@ def test_annealed_endpoints():
   dist = _gaussian_bernoulli(3, 5)
   np.testing.assert_allclose(dist.annealed(1.).exact_log_normalizer().numpy(),
                              dist.exact_log_normalizer().numpy(), rtol=1e-12)
-  base_bias = tf.constant([0.5, -1., 2.], tf.float64)
-  np.testing.assert_allclose(dist.annealed(0., base_bias).exact_log_normalizer().numpy(),
-                             dist.annealing_base_log_normalizer(base_bias).numpy(), rtol=1e-12)
+  base = {'visible_bias': tf.constant([0.5, -1., 2.], tf.float64)}
+  np.testing.assert_allclose(dist.annealed(0., base).exact_log_normalizer().numpy(),
+                             dist.annealing_base_log_normalizer(base).numpy(), rtol=1e-12)
+  scaled_base = dict(base, scale=tf.constant([0.4, 1., 2.5], tf.float64))
+  np.testing.assert_allclose(dist.annealed(0., scaled_base).exact_log_normalizer().numpy(),
+                             dist.annealing_base_log_normalizer(scaled_base).numpy(), rtol=1e-12)
+  at_one = dist.annealed(1., scaled_base)
+  for arg in ('weights', 'visible_bias', 'hidden_bias', 'scale'):
+    np.testing.assert_allclose(getattr(at_one, arg), getattr(dist, arg) * np.ones([1]),
+                               rtol=1e-12, err_msg=arg)
   binary = _bernoulli(4, 3)
-  np.testing.assert_allclose(binary.annealed(0., tf.ones([4], tf.float64))
-                             .exact_log_normalizer().numpy(),
-                             binary.annealing_base_log_normalizer(tf.ones([4], tf.float64)),
-                             rtol=1e-12)
+  binary_base = {'visible_bias': tf.ones([4], tf.float64)}
+  np.testing.assert_allclose(binary.annealed(0., binary_base).exact_log_normalizer().numpy(),
+                             binary.annealing_base_log_normalizer(binary_base), rtol=1e-12)
+
+
+@pytest.mark.parametrize('beta', [0., 0.3, 0.8, 1.])
+def test_gaussian_bernoulli_annealed_with_a_scale_interpolates_the_energies(beta):
+  """`E_beta(v, h) = (1 - beta) E_0(v) + beta E(v, h) + const` (docs/math.md section 8)."""
+  rng = np.random.default_rng(0)
+  dist = tfrd.GaussianBernoulliRBM(rng.normal(0., 0.5, [3, 2]), rng.normal(0., 1., [3]),
+                                   rng.normal(0., 1., [2]), scale=rng.uniform(0.5, 2., [3]))
+  base = {'visible_bias': rng.normal(0., 1., [3]), 'scale': rng.uniform(0.2, 3., [3])}
+
+  def energy(machine, v, h):
+    w, b, c, s = (np.asarray(getattr(machine, arg)) for arg in
+                  ('weights', 'visible_bias', 'hidden_bias', 'scale'))
+    return (np.sum((v - b) ** 2 / (2. * s ** 2), -1) - h @ c
+            - np.einsum('ni,ij,nj->n', v / s, w, h))
+
+  v = rng.normal(0., 2., [10, 3])
+  h = rng.integers(0, 2, [10, 2]).astype(np.float64)
+  base_energy = np.sum((v - base['visible_bias']) ** 2 / (2. * base['scale'] ** 2), -1)
+  difference = (energy(dist.annealed(beta, base), v, h)
+                - (1. - beta) * base_energy - beta * energy(dist, v, h))
+  np.testing.assert_allclose(difference, difference[0], atol=1e-10)
+
+
+def test_annealing_base_must_name_the_machines_parameters():
+  dist = _gaussian_bernoulli(3, 5)
+  with pytest.raises(TypeError, match='annealing_base'):
+    dist.annealed(0.5, tf.zeros([3], tf.float64))
+  with pytest.raises(ValueError, match="unknown \\['field'\\]"):
+    dist.annealed(0.5, {'field': tf.zeros([3], tf.float64)})
+  with pytest.raises(ValueError, match="unknown \\['scale'\\]"):
+    _bernoulli(4, 3).annealing_base_log_normalizer({'scale': tf.ones([4], tf.float64)})
+  smoothed = tfrd.SmoothedRBM(weights=np.full([3, 2], 0.1), field=np.zeros(5), delta=2.)
+  with pytest.raises(ValueError, match="unknown \\['visible_bias'\\]"):
+    smoothed.annealed(0.5, {'visible_bias': np.zeros(5)})
+  with pytest.raises(TypeError, match='annealing_base'):
+    smoothed.annealing_base_log_normalizer(np.zeros(5))
 
 
 def test_surrogate_gradient_equals_exact_log_normalizer_gradient():

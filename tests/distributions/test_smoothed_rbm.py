@@ -169,19 +169,20 @@ def test_chain_energy_and_log_normalizer_mapping():
 
 def test_annealing_path_ends_and_exact_base():
   dist = _smoothed(2, 3, seed=11)
-  base_bias = tf.constant([0.5, -1., 0.2, 1.5, -0.3], tf.float64)
+  field = tf.constant([0.5, -1., 0.2, 1.5, -0.3], tf.float64)
+  annealing_base = {'field': field}
   spins = cases_smoothed.all_spins(5)
-  np.testing.assert_allclose(dist.annealed(1., base_bias).chain_unnormalized_log_prob(spins),
+  np.testing.assert_allclose(dist.annealed(1., annealing_base).chain_unnormalized_log_prob(spins),
                              dist.chain_unnormalized_log_prob(spins), atol=1e-12)
-  base = dist.annealed(0., base_bias)
+  base = dist.annealed(0., annealing_base)
   assert isinstance(base, tfrd.SmoothedRBM) and base.log_normalizer is None
   np.testing.assert_allclose(
-      base.log_normalizer_from_chain(dist.annealing_base_log_normalizer(base_bias)).numpy(),
+      base.log_normalizer_from_chain(dist.annealing_base_log_normalizer(annealing_base)).numpy(),
       base.exact_log_normalizer().numpy(), rtol=1e-12)
   # One sweep from a fixed state is an exact sample of independent spins.
   start = tf.ones([20000, 5], tf.float64)
   swept = base.gibbs_step(start, seed=tf.constant([1, 2])).numpy()
-  expected = np.tanh(base_bias.numpy())
+  expected = np.tanh(field.numpy())
   np.testing.assert_array_less(np.abs(swept.mean(0) - expected),
                                5 * np.sqrt((1 - expected ** 2) / 20000))
 

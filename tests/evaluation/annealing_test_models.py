@@ -57,11 +57,11 @@ def trained_bernoulli_rbm(data, num_steps=100, learning_rate=0.03, seed=0):
 
 @functools.lru_cache(maxsize=None)
 def model(name):
-  """`(distribution, base_bias)` of a named 784 x 12 float64 machine, built once."""
+  """`(distribution, base)` of a named 784 x 12 float64 machine, built once."""
   if name == 'trained_bernoulli':
     data = prototype_data()
     dist = trained_bernoulli_rbm(data)
-    return dist, dist.annealing_base_bias(data)
+    return dist, dist.annealing_base(data)
   make = {'random_bernoulli': random_bernoulli_rbm,
           'random_gaussian_bernoulli': random_gaussian_bernoulli_rbm}[name]
   return make(), None
@@ -70,6 +70,6 @@ def model(name):
 @functools.lru_cache(maxsize=None)
 def ais_estimate(name, num_steps):
   """AIS with 100 chains on `model(name)`, computed once per test session."""
-  dist, base_bias = model(name)
+  dist, base = model(name)
   return evaluation.log_normalizer(dist, num_chains=100, betas=num_steps,
-                                   base_bias=base_bias, seed=(1, 2))
+                                   annealing_base=base, seed=(1, 2))

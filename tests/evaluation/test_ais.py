@@ -103,8 +103,8 @@ class _SpikyPath:
   def __init__(self, beta=1.):
     self.beta = beta
 
-  def annealed(self, beta, base_bias=None):
-    del base_bias
+  def annealed(self, beta, annealing_base=None):
+    del annealing_base
     return _SpikyPath(beta)
 
   def gibbs_step(self, state, seed):
@@ -206,37 +206,43 @@ def test_effective_sample_size_is_high_for_a_slow_path_and_warns_for_a_fast_one(
   np.testing.assert_allclose(estimate.effective_sample_size, w.sum() ** 2 / np.sum(w ** 2),
                              rtol=1e-9)
   assert float(estimate.effective_sample_size) > 50.
-  dist, base_bias = models.model('trained_bernoulli')
+  dist, base = models.model('trained_bernoulli')
   with pytest.warns(RuntimeWarning, match='effective chains of 100'):
-    fast = evaluation.log_normalizer(dist, num_chains=100, betas=2, base_bias=base_bias,
+    fast = evaluation.log_normalizer(dist, num_chains=100, betas=2, annealing_base=base,
                                      seed=(0, 1))
   assert float(fast.effective_sample_size) < 5.
   assert evaluation.log_normalizer(dist, method='exact').effective_sample_size is None
 
 
-def test_annealing_base_bias_fits_the_data_marginals():
+def test_annealing_base_fits_the_data_marginals():
   data = models.prototype_data()
   mean = np.clip(data.mean(0), 1e-3, 1. - 1e-3)
   bernoulli, _ = models.model('trained_bernoulli')
-  np.testing.assert_allclose(bernoulli.annealing_base_bias(data),
+  np.testing.assert_allclose(bernoulli.annealing_base(data)['visible_bias'],
                              np.log(mean / (1. - mean)), rtol=1e-12)
   gaussian, _ = models.model('random_gaussian_bernoulli')
   z = np.random.default_rng(0).normal(2., 1., [50, models.NUM_VISIBLE])
-  np.testing.assert_allclose(gaussian.annealing_base_bias(z), z.mean(0), rtol=1e-12)
-  with pytest.raises(ValueError, match='data'):
-    gaussian.annealing_base_bias(z[:, :5])
+  gaussian_base = gaussian.annealing_base(z)
+  np.testing.assert_allclose(gaussian_base['visible_bias'], z.mean(0), rtol=1e-12)
+  np.testing.assert_allclose(gaussian_base['scale'], z.std(0), rtol=1e-12)
+  with pytest.raises(ValueError, match='points'):
+    gaussian.annealing_base(z[:, :5])
   rng = np.random.default_rng(1)
   smoothed = SmoothedRBM(weights=rng.normal(0., 0.3, [3, 2]), field=rng.normal(0., 0.5, [5]),
                          delta=2.)
   z = rng.normal(0., 1., [40, 5])
   mean_code = smoothed.spin_posterior(z).mean().numpy().mean(0)
   # Independent spins with field h0 have mean tanh(h0): the base has the data's mean code.
-  np.testing.assert_allclose(np.tanh(smoothed.annealing_base_bias(z)), mean_code, rtol=1e-10)
+  np.testing.assert_allclose(np.tanh(smoothed.annealing_base(z)['field']), mean_code,
+                             rtol=1e-10)
 
 
-def test_ais_from_the_data_base_of_a_gaussian_bernoulli_rbm_matches_exact():
+@pytest.mark.parametrize('keys', [('visible_bias',), ('visible_bias', 'scale')])
+def test_ais_from_the_data_base_of_a_gaussian_bernoulli_rbm_matches_exact(keys):
+  """With the model's scale, or with the data's (the precisions are annealed)."""
   dist, _ = models.model('random_gaussian_bernoulli')
   data = dist.sample(500, seed=(3, 4), num_steps=50)
+  base = {key: value for key, value in dist.annealing_base(data).items() if key in keys}
   estimate = evaluation.log_normalizer(dist, num_chains=100, betas=300, seed=(1, 2),
-                                       base_bias=dist.annealing_base_bias(data))
+                                       annealing_base=base)
   assert abs(float(estimate.log_normalizer - dist.exact_log_normalizer())) < TOLERANCE_NATS

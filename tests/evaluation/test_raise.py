@@ -20,10 +20,10 @@ CHAINS_PER_POINT = 5
 @functools.lru_cache(maxsize=None)
 def _raise(num_steps, seed=(5, 6)):
   """RAISE on the first training points of the CD-trained 784 x 12 binary RBM."""
-  dist, base_bias = models.model('trained_bernoulli')
+  dist, base = models.model('trained_bernoulli')
   return evaluation.raise_log_prob(
       dist, models.prototype_data()[:NUM_POINTS], num_chains_per_point=CHAINS_PER_POINT,
-      betas=num_steps, base_bias=base_bias, seed=seed)
+      betas=num_steps, annealing_base=base, seed=seed)
 
 
 def _exact():
@@ -73,7 +73,7 @@ def test_raise_is_unbiased_for_the_annealed_model():
   p_annealed = p_0 @ gibbs_matrix(0.5) @ gibbs_matrix(1.)
   estimate = evaluation.raise_log_prob(
       BernoulliRBM(w, b, c), visible, num_chains_per_point=20000, betas=[0., 0.5, 1.],
-      base_bias=base_bias, seed=(1, 2))
+      annealing_base={'visible_bias': base_bias}, seed=(1, 2))
   np.testing.assert_allclose(estimate, np.log(p_annealed), atol=0.02)
   assert np.max(np.abs(np.log(p_annealed) - BernoulliRBM(w, b, c).log_prob(visible))) > 0.05
 

@@ -137,9 +137,9 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     return boltzmann_math.logsumexp_over_binary_states(
         log_weight, bits, self.dtype, chunk_bits)
 
-  def _visible_bias_of_mean(self, mean):
-    mean = tf.clip_by_value(mean, 1e-3, 1. - 1e-3)
-    return tf.math.log(mean) - tf.math.log1p(-mean)
+  def _independent_visible_fit(self, points):
+    mean = tf.clip_by_value(tf.reduce_mean(points, axis=0), 1e-3, 1. - 1e-3)
+    return {'visible_bias': tf.math.log(mean) - tf.math.log1p(-mean)}
 
   def _independent_visible_log_normalizer(self, params):
     return tf.reduce_sum(tf.math.softplus(params['visible_bias']), axis=-1)

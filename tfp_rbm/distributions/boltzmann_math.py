@@ -23,6 +23,7 @@ from tensorflow_probability.python.internal import tensor_util
 __all__ = [
     'MAX_ENUMERATION_BITS',
     'SPECTRAL_BOUND_SQUARINGS',
+    'annealing_base_parameters',
     'broadcast_to_batch_and_event',
     'check_batch_shapes',
     'check_enumeration_bits',
@@ -321,6 +322,37 @@ def check_batch_shapes(properties, named_parameters):
             f'Arguments `{other_arg}` (batch shape {other_batch}) and `{arg}` (batch '
             f'shape {batch}) must have batch shapes that broadcast.') from None
     seen.append((arg, batch))
+
+
+def annealing_base_parameters(annealing_base, own, dtype, owner):
+  """The `beta = 0` machine's parameters: `annealing_base` over the model's `own`.
+
+  Args:
+    annealing_base: None or a dict whose keys are among `own`'s.
+    own: dict of the model's own values, used for the keys not given.
+    dtype: dtype to convert the given values to.
+    owner: the distribution's class name, for errors.
+
+  Returns:
+    A dict with `own`'s keys, all tensors.
+
+  Raises:
+    TypeError: if `annealing_base` is neither None nor a dict.
+    ValueError: if it has a key that `own` lacks.
+  """
+  if annealing_base is None:
+    annealing_base = {}
+  if not isinstance(annealing_base, dict):
+    raise TypeError(
+        "Argument `annealing_base` must be a dict of the beta = 0 machine's parameters "
+        f'(e.g. from `annealing_base(points)`) or None; got {type(annealing_base).__name__}.')
+  unknown = sorted(set(annealing_base) - set(own))
+  if unknown:
+    raise ValueError(f'Argument `annealing_base` of {owner} takes the keys {sorted(own)}; '
+                     f'got unknown {unknown}.')
+  return {arg: (tf.convert_to_tensor(annealing_base[arg], dtype=dtype, name=arg)
+                if arg in annealing_base else tf.convert_to_tensor(value))
+          for arg, value in own.items()}
 
 
 def convert_value(value, dtype, arg):

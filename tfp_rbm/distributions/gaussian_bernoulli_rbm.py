@@ -168,8 +168,59 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
             + boltzmann_math.logsumexp_over_binary_states(
                 log_weight, self.num_hidden, self.dtype, chunk_bits))
 
-  def _visible_bias_of_mean(self, mean):
-    return mean
+  # -- Annealing ----------------------------------------------------------
+
+  def annealed(self, beta, annealing_base=None):
+    """The machine at inverse temperature `beta` on the AIS path.
+
+    From the independent Gaussian `v ~ N(b_0, s_0^2)` (with the hidden units
+    free) at `beta = 0` to the model at `beta = 1`, the energies interpolate,
+    `E_beta = (1 - beta) E_0 + beta E`, which is again a Gaussian-Bernoulli
+    RBM: precisions interpolate, and so do the precision-weighted means,
+
+    ```none
+    1 / s_beta^2 = (1 - beta) / s_0^2 + beta / sigma^2
+    b_beta       = s_beta^2 ((1 - beta) b_0 / s_0^2 + beta b / sigma^2)
+    W_beta       = beta (s_beta / sigma) W,    c_beta = beta c
+    ```
+
+    With `s_0 = sigma` (no `'scale'` in `annealing_base`) this is the parameter path
+    `W_beta = beta W`, `b_beta = (1 - beta) b_0 + beta b`. Each step's Gibbs
+    sweep leaves its own machine invariant, so the path gives a valid AIS
+    estimate whatever the base.
+
+    Args:
+      beta: inverse temperature in `[0, 1]`.
+      annealing_base: the `beta = 0` machine's `'visible_bias'` and `'scale'`, a dict
+        such as `annealing_base(points)` returns; a missing key (or
+        `annealing_base=None`) takes the model's own value.
+    """
+    if not (isinstance(annealing_base, dict) and 'scale' in annealing_base):
+      return super().annealed(beta, annealing_base)
+    base = self._annealing_base_parameters(annealing_base)
+    beta = tf.convert_to_tensor(beta, dtype=self.dtype)
+    scale = tf.convert_to_tensor(self._scale)
+    base_precision = tf.math.reciprocal(tf.square(base['scale']))
+    precision = (1. - beta) * base_precision + beta / tf.square(scale)
+    annealed_scale = tf.math.rsqrt(precision)
+    visible_bias = ((1. - beta) * base_precision * base['visible_bias']
+                    + beta * tf.convert_to_tensor(self._visible_bias) / tf.square(scale))
+    visible_bias = visible_bias / precision
+    row_scale = annealed_scale / scale
+    return self.copy(
+        weights=beta * row_scale[..., tf.newaxis] * tf.convert_to_tensor(self._weights),
+        hidden_bias=beta * tf.convert_to_tensor(self._hidden_bias),
+        visible_bias=visible_bias, scale=annealed_scale, log_normalizer=None)
+
+  def _extra_annealing_base_keys(self):
+    return ('scale',)
+
+  def _independent_visible_fit(self, points):
+    """Mean and standard deviation of `points`, the latter at least `1e-3 sigma`."""
+    scale = tf.broadcast_to(tf.convert_to_tensor(self._scale),
+                            ps.shape(points)[1:])
+    return {'visible_bias': tf.reduce_mean(points, axis=0),
+            'scale': tf.maximum(tf.math.reduce_std(points, axis=0), 1e-3 * scale)}
 
   def _independent_visible_log_normalizer(self, params):
     """`sum_i log(sqrt(2 pi) sigma_i)`, with `sigma` broadcast over the visible units."""

@@ -8,8 +8,8 @@ normalized `log_prob`, the persistent-chain interface used by
 Subclasses supply the free energy, the two conditionals and the exact log Z
 as functions of `params`, the parameters read once by the public method
 (`_read_parameters`): `_free_energy`, `_hidden_logits`,
-`_visible_distribution`, `_sample_visible`, `_exact_log_normalizer` and
-`_independent_visible_log_normalizer`.
+`_visible_distribution`, `_sample_visible`, `_exact_log_normalizer`,
+`_independent_visible_log_normalizer` and `_independent_visible_fit`.
 """
 
 import tensorflow as tf
@@ -293,59 +293,83 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
     """The distribution's log Z from the log Z of the chains' variable."""
     return chain_log_normalizer
 
-  def annealed(self, beta, base_bias=None):
+  def annealed(self, beta, annealing_base=None):
     """The machine at inverse temperature `beta` on the AIS path.
 
     `W_beta = beta W`, `c_beta = beta c`, `b_beta = (1 - beta) b_0 + beta b`,
-    with `b_0 = base_bias` (default `b`). At `beta = 0` the visible
-    units are independent (see `annealing_base_log_normalizer`); at
+    with `b_0 = annealing_base['visible_bias']` (default `b`). At `beta = 0` the
+    visible units are independent (see `annealing_base_log_normalizer`); at
     `beta = 1` this is the model. Each step's Gibbs sweep leaves its own
     machine invariant, so any such path gives a valid AIS estimate.
+
+    Args:
+      beta: inverse temperature in `[0, 1]`.
+      annealing_base: the `beta = 0` machine's parameters, a dict such as
+        `annealing_base(points)` returns; a missing key (or `annealing_base=None`)
+        takes the model's own value.
     """
+    base = self._annealing_base_parameters(annealing_base)
     beta = tf.convert_to_tensor(beta, dtype=self.dtype)
-    b = tf.convert_to_tensor(self._visible_bias)
-    b0 = b if base_bias is None else tf.convert_to_tensor(
-        base_bias, dtype=self.dtype)
     return self.copy(weights=beta * tf.convert_to_tensor(self._weights),
                      hidden_bias=beta * tf.convert_to_tensor(self._hidden_bias),
-                     visible_bias=(1. - beta) * b0 + beta * b,
+                     visible_bias=(1. - beta) * base['visible_bias']
+                     + beta * tf.convert_to_tensor(self._visible_bias),
                      log_normalizer=None)
 
-  def annealing_base_bias(self, data, name='annealing_base_bias'):
-    """The `beta = 0` machine's visible bias fit to `data`: a base for AIS and RAISE.
+  def annealing_base(self, points, name='annealing_base'):
+    """The `beta = 0` machine fit to `points`: a base for AIS and RAISE.
 
-    The independent-visible model closest to the data (maximum likelihood):
-    for the Gaussian-Bernoulli RBM the data mean (`v ~ N(b_0, sigma^2)`),
-    for the binary RBM `logit` of the data mean clipped to `[1e-3, 1 - 1e-3]`,
-    as Salakhutdinov & Murray (2008) use. Any base gives a valid estimate, but
-    a path that starts from the data's marginals rather than from the model's
-    own visible bias usually needs far fewer temperatures (its log-weights
-    spread less; check `LogNormalizerEstimate.effective_sample_size`).
+    The independent-visible model closest to `points` (maximum likelihood):
+    for the binary RBM the visible bias `logit` of their mean, clipped to
+    `[1e-3, 1 - 1e-3]`, as Salakhutdinov & Murray (2008) use; for the
+    Gaussian-Bernoulli RBM their mean and standard deviation. Any base gives
+    a valid estimate, but one near the model's mass needs far fewer
+    temperatures than the model's own biases (its log-weights spread less;
+    check `LogNormalizerEstimate.effective_sample_size`). Fit to training
+    data, the base suits AIS; fit to the model's own samples (persistent
+    chains), it keeps RAISE's annealed model from leaning towards the data,
+    so that RAISE stays conservative.
 
     #### Examples
 
     ```python
-    base_bias = rbm.annealing_base_bias(train_z)  # z = flow.inverse(x_train)
-    estimate = tfp_rbm.evaluation.log_normalizer(rbm, 'ais', base_bias=base_bias)
+    annealing_base = rbm.annealing_base(train_z)  # z = flow.inverse(x_train)
+    estimate = tfp_rbm.evaluation.log_normalizer(rbm, 'ais', annealing_base=annealing_base)
     ```
 
     Args:
-      data: training points of the visible variable (inside a flow, the
-        latents `z = f^{-1}(x)`), shape `[n] + batch_shape + [num_visible]`.
+      points: points of the visible variable (inside a flow, the latents
+        `z = f^{-1}(x)`), shape `[n] + batch_shape + [num_visible]`.
       name: name scope of the ops.
 
     Returns:
-      The base bias, `batch_shape + [num_visible]`, to pass as `base_bias`.
+      A dict of the base's parameters (`'visible_bias'`, and `'scale'` for
+      the Gaussian-Bernoulli RBM), `batch_shape + [num_visible]` each, to
+      pass as `annealing_base`.
     """
-    data = boltzmann_math.convert_value(data, self.dtype, 'data')
-    with self._name_and_control_scope(name, data, dict(arg='data')):
-      return self._visible_bias_of_mean(tf.reduce_mean(data, axis=0))
+    points = boltzmann_math.convert_value(points, self.dtype, 'points')
+    with self._name_and_control_scope(name, points, dict(arg='points')):
+      return self._independent_visible_fit(points)
 
-  def annealing_base_log_normalizer(self, base_bias=None):
-    """log Z of `annealed(0, base_bias)`, in closed form."""
+  def _independent_visible_fit(self, points):
+    """The maximum-likelihood independent-visible machine's parameters, a dict."""
+    raise NotImplementedError
+
+  def _annealing_base_parameters(self, annealing_base):
+    """`annealing_base` with the model's own values filled in, as tensors."""
+    own = {'visible_bias': self._visible_bias}
+    own.update({arg: getattr(self, '_' + arg) for arg in self._extra_annealing_base_keys()})
+    return boltzmann_math.annealing_base_parameters(
+        annealing_base, own, self.dtype, type(self).__name__)
+
+  def _extra_annealing_base_keys(self):
+    """Parameters of the `beta = 0` machine besides the visible bias."""
+    return ()
+
+  def annealing_base_log_normalizer(self, annealing_base=None):
+    """log Z of `annealed(0, annealing_base)`, in closed form."""
     params = self._read_parameters()
-    if base_bias is not None:
-      params['visible_bias'] = tf.convert_to_tensor(base_bias, dtype=self.dtype)
+    params.update(self._annealing_base_parameters(annealing_base))
     num_hidden = tf.cast(self.num_hidden, self.dtype)
     return tf.broadcast_to(
         self._independent_visible_log_normalizer(params)

@@ -574,53 +574,61 @@ class SmoothedRBM(distribution.AutoCompositeTensorDistribution):
     return self._log_normalizer_from_chain(tf.reduce_mean(
         -self._spin_energy(spins, params['weights'], params['field']), axis=0), params)
 
-  def annealed(self, beta, base_bias=None):
+  def annealed(self, beta, annealing_base=None):
     """The spin machine at inverse temperature `beta` on the AIS path.
 
     `W_beta = beta W`, `h_beta = (1 - beta) h_0 + beta h` with `h_0 =
-    base_bias` (default `h`). The smoothing does not enter the spin machine;
-    `delta` (or `margin`) is kept, and `J + delta I` stays positive definite
-    since `||beta W||_2 <= ||W||_2` for `0 <= beta <= 1`. At `beta = 0` the
-    spins are independent and one `gibbs_step` is an exact sample; at
-    `beta = 1` this is the model.
+    annealing_base['field']` (default `h`). The smoothing does not enter the spin
+    machine; `delta` (or `margin`) is kept, and `J + delta I` stays positive
+    definite since `||beta W||_2 <= ||W||_2` for `0 <= beta <= 1`. At
+    `beta = 0` the spins are independent and one `gibbs_step` is an exact
+    sample; at `beta = 1` this is the model.
+
+    Args:
+      beta: inverse temperature in `[0, 1]`.
+      annealing_base: the `beta = 0` machine's `'field'`, a dict such as
+        `annealing_base(points)` returns; None takes the model's own.
     """
+    h0 = self._annealing_base_field(annealing_base)
     beta = tf.convert_to_tensor(beta, dtype=self.dtype)
-    h = tf.convert_to_tensor(self._field)
-    h0 = h if base_bias is None else tf.convert_to_tensor(base_bias, dtype=self.dtype)
     return self.copy(weights=beta * tf.convert_to_tensor(self._weights),
-                     field=(1. - beta) * h0 + beta * h,
+                     field=(1. - beta) * h0 + beta * tf.convert_to_tensor(self._field),
                      log_normalizer=None)
 
-  def annealing_base_bias(self, data, name='annealing_base_bias'):
-    """The `beta = 0` spin machine's field fit to `data`: a base for AIS.
+  def annealing_base(self, points, name='annealing_base'):
+    """The `beta = 0` spin machine fit to `points`: a base for AIS.
 
-    Independent spins with the data's mean code: `h_0 = atanh(m)`, where `m`
-    is the mean over `data` of `E[s | z]` (from `spin_posterior`), clipped
-    to `|m| <= 1 - 2e-3`. Any base gives a valid estimate; one that starts
-    from the data's codes rather than the model's own field usually needs
-    fewer temperatures.
+    Independent spins with the points' mean code: `h_0 = atanh(m)`, where
+    `m` is the mean over `points` of `E[s | z]` (from `spin_posterior`),
+    clipped to `|m| <= 1 - 2e-3`. Any base gives a valid estimate; one that
+    starts from the data's codes rather than the model's own field usually
+    needs fewer temperatures.
 
     #### Examples
 
     ```python
-    base_bias = base.annealing_base_bias(train_z)  # z = flow.inverse(x_train)
-    estimate = tfp_rbm.evaluation.log_normalizer(base, 'ais', base_bias=base_bias)
+    annealing_base = base.annealing_base(train_z)  # z = flow.inverse(x_train)
+    estimate = tfp_rbm.evaluation.log_normalizer(base, 'ais', annealing_base=annealing_base)
     ```
 
     Args:
-      data: training points `z`, shape `[n] + batch_shape + [N]`.
+      points: points `z`, shape `[n] + batch_shape + [N]`.
       name: name scope of the ops.
 
     Returns:
-      The base field, `batch_shape + [N]`, to pass as `base_bias`.
+      `{'field': h_0}`, `batch_shape + [N]`, to pass as `annealing_base`.
     """
     with tf.name_scope(name):
-      mean_spin = tf.reduce_mean(self.spin_posterior(data).mean(), axis=0)
-      return tf.math.atanh(tf.clip_by_value(mean_spin, -1. + 2e-3, 1. - 2e-3))
+      mean_spin = tf.reduce_mean(self.spin_posterior(points).mean(), axis=0)
+      return {'field': tf.math.atanh(tf.clip_by_value(mean_spin, -1. + 2e-3, 1. - 2e-3))}
 
-  def annealing_base_log_normalizer(self, base_bias=None):
-    """log Z_s of `annealed(0, base_bias)`: `sum_i log(2 cosh(h0_i))`."""
-    h0 = (tf.convert_to_tensor(self._field) if base_bias is None
-          else tf.convert_to_tensor(base_bias, dtype=self.dtype))
-    return tf.broadcast_to(
-        tf.reduce_sum(boltzmann_math.log_cosh2(h0), axis=-1), self._batch_shape_tensor())
+  def _annealing_base_field(self, annealing_base):
+    """`annealing_base['field']` as a tensor, or the model's own field."""
+    return boltzmann_math.annealing_base_parameters(
+        annealing_base, {'field': self._field}, self.dtype, 'SmoothedRBM')['field']
+
+  def annealing_base_log_normalizer(self, annealing_base=None):
+    """log Z_s of `annealed(0, annealing_base)`: `sum_i log(2 cosh(h0_i))`."""
+    field = self._annealing_base_field(annealing_base)
+    return tf.broadcast_to(tf.reduce_sum(boltzmann_math.log_cosh2(field), axis=-1),
+                           self._batch_shape_tensor())

@@ -2,9 +2,10 @@
 
 An annealing path runs from a tractable machine at `beta = 0` to the model at
 `beta = 1` through `0 = beta_0 <= beta_1 <= ... <= beta_K = 1`. Each base
-supplies the path (`distribution.annealed(beta, base_bias)`), its Gibbs sweep
-at each temperature (`gibbs_step`) and the unnormalized log-density of its
-chain variable (`chain_unnormalized_log_prob`); this module only walks it.
+supplies the path (`distribution.annealed(beta, annealing_base)`), its
+Gibbs sweep at each temperature (`gibbs_step`) and the unnormalized
+log-density of its chain variable (`chain_unnormalized_log_prob`); this
+module only walks it.
 
 `annealing_schedule` turns a number of temperatures or a user array into a
 validated schedule. `run_annealing` accumulates the importance log-weights,
@@ -123,7 +124,7 @@ def annealing_schedule(betas, schedule='linear'):
   return betas
 
 
-def _annealing_block(distribution, base_bias, state, log_weights, betas,
+def _annealing_block(distribution, annealing_base, state, log_weights, betas,
                      num_steps, first_step, seed, reverse):
   """`num_steps` annealing steps over consecutive pairs of `betas`.
 
@@ -136,8 +137,8 @@ def _annealing_block(distribution, base_bias, state, log_weights, betas,
   dtype = distribution.dtype
 
   def log_ratio(x, beta_from, beta_to):
-    to = distribution.annealed(tf.cast(beta_to, dtype), base_bias)
-    frm = distribution.annealed(tf.cast(beta_from, dtype), base_bias)
+    to = distribution.annealed(tf.cast(beta_to, dtype), annealing_base)
+    frm = distribution.annealed(tf.cast(beta_from, dtype), annealing_base)
     return (tf.cast(to.chain_unnormalized_log_prob(x), tf.float64)
             - tf.cast(frm.chain_unnormalized_log_prob(x), tf.float64))
 
@@ -145,12 +146,12 @@ def _annealing_block(distribution, base_bias, state, log_weights, betas,
     beta_a, beta_b = betas[i], betas[i + 1]
     step_seed = tf.random.experimental.stateless_fold_in(seed, first_step + i)
     if reverse:
-      state = distribution.annealed(tf.cast(beta_a, dtype), base_bias).gibbs_step(
+      state = distribution.annealed(tf.cast(beta_a, dtype), annealing_base).gibbs_step(
           state, step_seed)
       log_weights = log_weights + log_ratio(state, beta_a, beta_b)
     else:
       log_weights = log_weights + log_ratio(state, beta_a, beta_b)
-      state = distribution.annealed(tf.cast(beta_b, dtype), base_bias).gibbs_step(
+      state = distribution.annealed(tf.cast(beta_b, dtype), annealing_base).gibbs_step(
           state, step_seed)
     return i + 1, state, log_weights
 
@@ -163,7 +164,7 @@ def _annealing_block(distribution, base_bias, state, log_weights, betas,
 _annealing_block_xla = tf.function(_annealing_block, jit_compile=True, autograph=False)
 
 
-def run_annealing(distribution, state, betas, seed, base_bias=None,
+def run_annealing(distribution, state, betas, seed, annealing_base=None,
                   reverse=False, block_size=DEFAULT_BLOCK_SIZE, progress=False):
   """Walks the annealing path from `state`, accumulating importance log-weights.
 
@@ -196,7 +197,8 @@ def run_annealing(distribution, state, betas, seed, base_bias=None,
     betas: schedule from `annealing_schedule`, increasing from 0 to 1 (given
       in this order for `reverse=True` too).
     seed: stateless seed.
-    base_bias: passed to `distribution.annealed`.
+    annealing_base: the `beta = 0` machine's parameters (a dict), passed to
+      `distribution.annealed`.
     reverse: anneal from `beta = 1` down to `beta = 0` (RAISE).
     block_size: temperatures per compiled block; every block is padded to
       this length (the padding is not run) so that the loop compiles once
@@ -213,6 +215,9 @@ def run_annealing(distribution, state, betas, seed, base_bias=None,
   num_steps = betas.size - 1
   seed = samplers.sanitize_seed(seed, salt='run_annealing')
   state = tf.convert_to_tensor(state, dtype=distribution.dtype, name='state')
+  if annealing_base is not None:
+    annealing_base = tf.nest.map_structure(
+        lambda t: tf.convert_to_tensor(t, dtype=distribution.dtype), annealing_base)
   log_weights = tf.zeros(tf.shape(distribution.chain_unnormalized_log_prob(state)),
                          tf.float64)
   with tqdm.tqdm(total=num_steps, disable=not progress,
@@ -222,7 +227,7 @@ def run_annealing(distribution, state, betas, seed, base_bias=None,
       block = np.full(block_size + 1, betas[start + steps])
       block[:steps + 1] = betas[start:start + steps + 1]
       state, log_weights = _annealing_block_xla(
-          distribution, base_bias, state, log_weights, tf.constant(block),
+          distribution, annealing_base, state, log_weights, tf.constant(block),
           tf.constant(steps, tf.int32), tf.constant(start, tf.int32), seed, reverse)
       bar.update(steps)
   return state, log_weights

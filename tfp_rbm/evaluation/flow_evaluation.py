@@ -81,7 +81,7 @@ class FlowEvaluation:
 
 
 def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
-                  betas=1000, schedule='linear', base_bias=None, batch_size=100,
+                  betas=1000, schedule='linear', annealing_base=None, batch_size=100,
                   seed=None, progress=False):
   """Bits/dim of a flow with an RBM base on 8-bit images, bracketed by AIS and RAISE.
 
@@ -127,9 +127,10 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     num_chains_per_point: RAISE chains per image, at least 1.
     betas: annealing steps or schedule, shared by AIS and RAISE.
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
-    base_bias: the `beta = 0` machine's visible bias for both estimates;
-      default the base's own. `base.annealing_base_bias(z_train)`, fit to
-      the latents of training images, usually needs far fewer temperatures.
+    annealing_base: the `beta = 0` machine's parameters (a dict) for both
+      estimates; default the base's own. `base.annealing_base(z_train)`,
+      fit to the latents of training images, usually needs far fewer
+      temperatures.
     batch_size: images per RAISE batch when `dataset` is an array.
     seed: stateless seed.
     progress: show progress bars.
@@ -178,12 +179,12 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     if with_raise:
       log_p_raise = reverse_annealing.raise_log_prob(
           base, z, num_chains_per_point=num_chains_per_point, betas=betas,
-          base_bias=base_bias, seed=samplers.fold_in(raise_seed, index),
+          annealing_base=annealing_base, seed=samplers.fold_in(raise_seed, index),
           progress=progress)
       sum_raise += float(tf.reduce_sum(log_p_raise + log_det))
 
   ais = log_normalizer_estimation.log_normalizer(
-      base, 'ais', num_chains=num_chains, betas=betas, base_bias=base_bias,
+      base, 'ais', num_chains=num_chains, betas=betas, annealing_base=annealing_base,
       seed=ais_seed, progress=progress)
   try:
     exact_log_z = float(base.exact_log_normalizer())

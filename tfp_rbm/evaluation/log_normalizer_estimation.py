@@ -57,7 +57,7 @@ class LogNormalizerEstimate:
 
 
 def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
-                   schedule='linear', base_bias=None, seed=None, progress=False,
+                   schedule='linear', annealing_base=None, seed=None, progress=False,
                    block_size=annealing.DEFAULT_BLOCK_SIZE):
   """log Z of a base distribution, exact or by annealed importance sampling.
 
@@ -65,7 +65,7 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
 
   `'exact'` enumerates the smaller binary layer (`distribution.
   exact_log_normalizer()`). `'ais'` anneals `num_chains` independent chains
-  from `p_0 = distribution.annealed(0, base_bias)`, whose log Z_0 is known in
+  from `p_0 = distribution.annealed(0, annealing_base)`, whose log Z_0 is known in
   closed form, to the model through the schedule `betas`, with one
   block-Gibbs sweep per temperature (Neal 2001; Salakhutdinov & Murray 2008):
 
@@ -102,9 +102,10 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
     betas: number of annealing steps `K`, or an explicit non-decreasing
       schedule from 0 to 1 (see `annealing_schedule`).
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
-    base_bias: the visible bias (field, for `SmoothedRBM`) of the `beta = 0`
-      machine; default the model's own. A base fit to training data,
-      `distribution.annealing_base_bias(data)`, usually needs far fewer
+    annealing_base: the `beta = 0` machine's parameters, a dict from
+      `distribution.annealing_base(points)` (visible bias, and scale for
+      the Gaussian-Bernoulli RBM; field for `SmoothedRBM`); default the
+      model's own. A base fit to training data usually needs far fewer
       temperatures (Salakhutdinov & Murray 2008).
     seed: stateless seed; the same seed gives the same estimate.
     progress: show a progress bar (useful for long runs).
@@ -137,17 +138,15 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
                      f'got {num_chains}.')
   betas = annealing.annealing_schedule(betas, schedule)
   dtype = distribution.dtype
-  if base_bias is not None:
-    base_bias = tf.convert_to_tensor(base_bias, dtype=dtype, name='base_bias')
   init_seed, sample_seed, anneal_seed = samplers.split_seed(
       samplers.sanitize_seed(seed, salt='log_normalizer'), n=3)
-  base = distribution.annealed(tf.constant(0., dtype), base_bias)
+  base = distribution.annealed(tf.constant(0., dtype), annealing_base)
   # At beta = 0 the units are independent: one sweep from anywhere is exact.
   state = base.gibbs_step(base.initial_chain_state(num_chains, init_seed), sample_seed)
   _, log_weights = annealing.run_annealing(
-      distribution, state, betas, anneal_seed, base_bias=base_bias,
+      distribution, state, betas, anneal_seed, annealing_base=annealing_base,
       progress=progress, block_size=block_size)
-  base_log_z = tf.cast(distribution.annealing_base_log_normalizer(base_bias), tf.float64)
+  base_log_z = tf.cast(distribution.annealing_base_log_normalizer(annealing_base), tf.float64)
   chain_log_weights = log_weights + base_log_z
   log_z, lower, upper = _log_mean_and_spread(chain_log_weights)
   to_distribution = lambda t: distribution.log_normalizer_from_chain(tf.cast(t, dtype))

@@ -15,7 +15,7 @@ def supports_raise(distribution):
 
 
 def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
-                   schedule='linear', base_bias=None, seed=None, progress=False,
+                   schedule='linear', annealing_base=None, seed=None, progress=False,
                    block_size=annealing.DEFAULT_BLOCK_SIZE):
   """A stochastic lower bound on `log p(x)` by reverse annealing (RAISE).
 
@@ -38,7 +38,11 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
   reverse chains is a stochastic lower bound on `log p_ann(x)`; `p_ann` is
   itself a slightly worse model of the data than the RBM, which makes the
   estimate conservative (low) for `log p(x)`. AIS's `-F(x) - log Z^` errs
-  the other way, so the two bracket the log-likelihood.
+  the other way, so the two bracket the log-likelihood. That needs a path
+  slow enough for the model: where the annealed chains reach the model's
+  mass unevenly (a small AIS effective sample size), `p_ann` can put more
+  mass near the data than the RBM and RAISE can exceed `log p(x)` on data,
+  though never on average over the RBM's own samples.
 
   RAISE needs the chain to run over the data variable itself, as for the
   RBMs (`RestrictedBoltzmannMachine` subclasses, whose chains run over `v`).
@@ -60,9 +64,8 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
     betas: number of annealing steps `K`, or an explicit non-decreasing
       schedule from 0 to 1 (see `annealing_schedule`).
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
-    base_bias: the visible bias of the `beta = 0` machine; default the
-      model's own (`distribution.annealing_base_bias(data)` fits it to
-      training data).
+    annealing_base: the `beta = 0` machine's parameters, a dict from
+      `distribution.annealing_base(points)`; default the model's own.
     seed: stateless seed; the same seed gives the same estimate.
     progress: show a progress bar.
     block_size: temperatures per XLA-compiled block.
@@ -91,17 +94,15 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
                      f'got {num_chains_per_point}.')
   betas = annealing.annealing_schedule(betas, schedule)
   dtype = distribution.dtype
-  if base_bias is not None:
-    base_bias = tf.convert_to_tensor(base_bias, dtype=dtype, name='base_bias')
   x = tf.convert_to_tensor(x, dtype=dtype, name='x')
   state = tf.broadcast_to(x, tf.concat([[num_chains_per_point], tf.shape(x)], 0))
   seed = samplers.sanitize_seed(seed, salt='raise_log_prob')
   _, log_weights = annealing.run_annealing(
-      distribution, state, betas, seed, base_bias=base_bias, reverse=True,
+      distribution, state, betas, seed, annealing_base=annealing_base, reverse=True,
       progress=progress, block_size=block_size)
   num = tf.cast(num_chains_per_point, tf.float64)
   log_mean_weight = tf.reduce_logsumexp(log_weights, axis=0) - tf.math.log(num)
   log_prob = (tf.cast(distribution.chain_unnormalized_log_prob(x), tf.float64)
-              - tf.cast(distribution.annealing_base_log_normalizer(base_bias), tf.float64)
+              - tf.cast(distribution.annealing_base_log_normalizer(annealing_base), tf.float64)
               + log_mean_weight)
   return tf.cast(log_prob, dtype)
