@@ -1,5 +1,7 @@
 """Bits per dimension, and `evaluate_flow` on a flow with a Gaussian-Bernoulli RBM base."""
 
+import warnings
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -12,6 +14,7 @@ from tensorflow_probability.python.distributions import transformed_distribution
 from tfp_rbm import evaluation
 from tfp_rbm.distributions import GaussianBernoulliRBM
 from tfp_rbm.distributions import SmoothedRBM
+from tfp_rbm.evaluation import flow_evaluation
 
 NUM_IMAGES = 30
 
@@ -59,6 +62,19 @@ def test_evaluate_flow_brackets_exact_bits_per_dim(result):
   assert result.bits_per_dim_exact <= result.bits_per_dim_raise + tolerance
   assert abs(result.gap) < 0.01
   assert result.log_normalizer.method == 'ais'
+
+
+def test_an_inverted_bracket_warns_beyond_its_monte_carlo_error(result):
+  """RAISE above AIS by 2 nats per image, well past 3 standard errors, warns; noise does not."""
+  ais = result.log_normalizer
+  log_z = float(ais.log_normalizer)
+  noise = np.random.default_rng(0).normal(size=50)
+  with pytest.warns(RuntimeWarning, match='RAISE lies above AIS by 0.04'):
+    flow_evaluation._warn_if_bracket_inverted(log_z - 2. + 0.1 * noise, ais, num_dims=64)
+  with warnings.catch_warnings():
+    warnings.simplefilter('error', RuntimeWarning)
+    flow_evaluation._warn_if_bracket_inverted(log_z + 1. + 0.1 * noise, ais, num_dims=64)
+    flow_evaluation._warn_if_bracket_inverted(log_z - 0.5 + 5. * noise, ais, num_dims=64)
 
 
 def test_exact_bits_per_dim_matches_flow_log_prob(result):

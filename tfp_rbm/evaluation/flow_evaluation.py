@@ -2,6 +2,7 @@
 
 import dataclasses
 from typing import Optional
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -136,7 +137,9 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     progress: show progress bars.
 
   Returns:
-    A `FlowEvaluation`.
+    A `FlowEvaluation`. A `RuntimeWarning` says when RAISE's figure lies
+    above AIS's by more than 3 standard errors (an inverted bracket), and
+    `log_normalizer` warns of a small AIS effective sample size.
 
   Raises:
     TypeError: if `model` is not (and does not hold) a distribution, or its
@@ -167,6 +170,7 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
   num_images = 0
   sum_unnormalized = 0.
   sum_raise = 0.
+  raise_log_normalizers = []  # -F(z) - RAISE's log p(z), per image: the log Z it implies.
   for index, batch in enumerate(batches):
     pixels = batch[0] if isinstance(batch, (tuple, list)) else batch
     _check_pixels(pixels)
@@ -182,6 +186,7 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
           annealing_base=annealing_base, seed=samplers.fold_in(raise_seed, index),
           progress=progress)
       sum_raise += float(tf.reduce_sum(log_p_raise + log_det))
+      raise_log_normalizers.append((base_log_prob - log_p_raise).numpy())
 
   ais = log_normalizer_estimation.log_normalizer(
       base, 'ais', num_chains=num_chains, betas=betas, annealing_base=annealing_base,
@@ -192,6 +197,8 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     exact_log_z = None
   mean_unnormalized = sum_unnormalized / num_images
   to_bits = lambda log_p: float(bits_per_dim(log_p, num_dims))
+  if with_raise:
+    _warn_if_bracket_inverted(np.concatenate(raise_log_normalizers), ais, num_dims)
   return FlowEvaluation(
       num_images=num_images,
       num_dims=num_dims,
@@ -200,6 +207,36 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
       bits_per_dim_exact=(None if exact_log_z is None
                           else to_bits(mean_unnormalized - exact_log_z)),
       log_normalizer=ais)
+
+
+def _warn_if_bracket_inverted(raise_log_normalizers, ais, num_dims):
+  """Warns when RAISE's log-likelihoods lie above AIS's beyond their Monte Carlo error.
+
+  Per image, RAISE implies `log Z_i = -F(z_i) - log p^_RAISE(z_i)`; the
+  bracket is inverted when these fall below AIS's `log Z^` on average by
+  more than 3 standard errors of their mean. Then RAISE's annealed model
+  scores the data better than the model does, and neither figure bounds
+  the log-likelihood.
+
+  Args:
+    raise_log_normalizers: per-image `log Z_i` from RAISE, a NumPy array.
+    ais: AIS's `LogNormalizerEstimate`.
+    num_dims: dimensions per image, to report bits/dim.
+  """
+  excess = float(ais.log_normalizer) - raise_log_normalizers  # RAISE minus AIS log p, nats.
+  if excess.size < 2:
+    return
+  mean, standard_error = excess.mean(), excess.std(ddof=1) / np.sqrt(excess.size)
+  if mean > 3. * standard_error:
+    to_bits = num_dims * np.log(2.)
+    warnings.warn(
+        f'evaluate_flow: RAISE lies above AIS by {mean / to_bits:.4f} bits/dim (3 standard '
+        f'errors: {3. * standard_error / to_bits:.4f}): RAISE\'s annealed model scores the '
+        'data better than the model, because the annealed chains reach the model\'s mass '
+        f'unevenly (AIS: {float(tf.reduce_min(ais.effective_sample_size)):.1f} effective '
+        f'chains of {int(ais.log_weights.shape[0])}), and neither figure bounds the '
+        'log-likelihood. Use more temperatures; see docs/tutorials/likelihood_evaluation.md.',
+        RuntimeWarning, stacklevel=3)
 
 
 def _check_pixels(pixels):
