@@ -148,6 +148,9 @@ def _parse_args(argv=None):
                       help='JSON-lines file of finished rows: each row is appended when it '
                            'finishes, and rows already there with the same settings are '
                            'reused instead of rerun')
+  parser.add_argument('--save-dir', default=None,
+                      help='save each trained model (with its persistent chains) as '
+                           'DIR/<config>.keras, e.g. for benchmarks/annealing_bases.py')
   args = parser.parse_args(argv)
   quick = args.quick
   for name, full, small in [('minutes', 20., 1. / 3.), ('num_hidden', 512, 16),
@@ -260,6 +263,9 @@ def _run(name, train_images, test_images, args):
   model.fit(batches, epochs=10_000, steps_per_epoch=steps_per_epoch, verbose=0,
             shuffle=False, callbacks=[budget])
   train_seconds = time.time() - start
+  if args.save_dir:
+    os.makedirs(args.save_dir, exist_ok=True)
+    model.save(os.path.join(args.save_dir, f'{name}.keras'))
   start = time.time()
   result = _evaluate(model, train_images, test_images, args)
   result.update(name=name, steps=budget.steps, epochs=budget.steps / steps_per_epoch,
@@ -321,7 +327,8 @@ def _print_table(results, args):
 
 def _settings(args):
   """Everything but the row names and the results file that a row's figures depend on."""
-  return {k: v for k, v in sorted(vars(args).items()) if k not in ('configs', 'results')}
+  return {k: v for k, v in sorted(vars(args).items())
+          if k not in ('configs', 'results', 'save_dir')}
 
 
 def _finished_rows(args):
