@@ -59,6 +59,8 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
       restricted Boltzmann machines. ICANN 2011.
   """
 
+  _ANNEALING_BASE_KEYS = ('visible_bias', 'scale')
+
   def __init__(self, weights, visible_bias, hidden_bias, scale,
                log_normalizer=None, max_enumeration_bits=20,
                validate_args=False, allow_nan_stats=True,
@@ -184,8 +186,9 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     W_beta       = beta (s_beta / sigma) W,    c_beta = beta c
     ```
 
-    With `s_0 = sigma` (no `'scale'` in `annealing_base`) this is the parameter path
-    `W_beta = beta W`, `b_beta = (1 - beta) b_0 + beta b`. Each step's Gibbs
+    With `s_0 = sigma` (no `'scale'` in `annealing_base`) this is the
+    parameter path `W_beta = beta W`, `b_beta = (1 - beta) b_0 + beta b`,
+    up to rounding. Each step's Gibbs
     sweep leaves its own machine invariant, so the path gives a valid AIS
     estimate whatever the base.
 
@@ -195,8 +198,6 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
         such as `annealing_base(points)` returns; a missing key (or
         `annealing_base=None`) takes the model's own value.
     """
-    if not (isinstance(annealing_base, dict) and 'scale' in annealing_base):
-      return super().annealed(beta, annealing_base)
     base = self._annealing_base_parameters(annealing_base)
     beta = tf.convert_to_tensor(beta, dtype=self.dtype)
     scale = tf.convert_to_tensor(self._scale)
@@ -211,9 +212,6 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
         weights=beta * row_scale[..., tf.newaxis] * tf.convert_to_tensor(self._weights),
         hidden_bias=beta * tf.convert_to_tensor(self._hidden_bias),
         visible_bias=visible_bias, scale=annealed_scale, log_normalizer=None)
-
-  def _extra_annealing_base_keys(self):
-    return ('scale',)
 
   def _independent_visible_fit(self, points):
     """Mean and standard deviation of `points`, the latter at least `1e-3 sigma`."""

@@ -39,6 +39,9 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
   a silently unnormalized value. `unnormalized_log_prob` is `-F(v)`.
   """
 
+  # The parameters of the `beta = 0` machine of the annealing path.
+  _ANNEALING_BASE_KEYS = ('visible_bias',)
+
   def __init__(self, weights, visible_bias, hidden_bias, log_normalizer,
                max_enumeration_bits, extra_parameters, validate_args,
                allow_nan_stats, parameters, name):
@@ -325,10 +328,9 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
     Gaussian-Bernoulli RBM their mean and standard deviation. Any base gives
     a valid estimate, but one near the model's mass needs far fewer
     temperatures than the model's own biases (its log-weights spread less;
-    check `LogNormalizerEstimate.effective_sample_size`). Fit to training
-    data, the base suits AIS; fit to the model's own samples (persistent
-    chains), it keeps RAISE's annealed model from leaning towards the data,
-    so that RAISE stays conservative.
+    check `LogNormalizerEstimate.effective_sample_size`). `points` are
+    usually training data (inside a flow, their latents); the model's own
+    samples, e.g. persistent chains, work as well.
 
     #### Examples
 
@@ -357,14 +359,9 @@ class RestrictedBoltzmannMachine(distribution.AutoCompositeTensorDistribution):
 
   def _annealing_base_parameters(self, annealing_base):
     """`annealing_base` with the model's own values filled in, as tensors."""
-    own = {'visible_bias': self._visible_bias}
-    own.update({arg: getattr(self, '_' + arg) for arg in self._extra_annealing_base_keys()})
+    own = {arg: getattr(self, '_' + arg) for arg in self._ANNEALING_BASE_KEYS}
     return boltzmann_math.annealing_base_parameters(
         annealing_base, own, self.dtype, type(self).__name__)
-
-  def _extra_annealing_base_keys(self):
-    """Parameters of the `beta = 0` machine besides the visible bias."""
-    return ()
 
   def annealing_base_log_normalizer(self, annealing_base=None):
     """log Z of `annealed(0, annealing_base)`, in closed form."""
