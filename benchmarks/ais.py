@@ -14,7 +14,7 @@ steps on MNIST. ESS is the effective number of AIS chains (of 100): when it
 is a handful, the annealing path is too fast for the model, AIS's log Z is
 unreliable and RAISE (the annealed model's log-likelihood) need not lie
 below the exact value. The path starts from independent Gaussians with the
-training latents' mean and standard deviation (`rbm.annealing_base`);
+training latents' mean and standard deviation (`rbm.proposal`);
 `--base model` starts it from the model's own visible bias and scale, for
 comparison. For the 20-unit model, whose `p(h)` can be enumerated, it also
 prints RAISE's error against the exact log p on exact samples of the RBM
@@ -83,11 +83,11 @@ def train_rbm(latents, num_hidden, num_steps, seed):
   return rbm
 
 
-def report(name, flow, test_pixels, num_temperatures, schedule, annealing_base, seed):
+def report(name, flow, test_pixels, num_temperatures, schedule, proposal, seed):
   start = time.perf_counter()
   result = evaluation.evaluate_flow(
       flow, test_pixels, num_chains=100, num_chains_per_point=1,
-      betas=num_temperatures, schedule=schedule, annealing_base=annealing_base,
+      betas=num_temperatures, schedule=schedule, proposal=proposal,
       batch_size=len(test_pixels), seed=seed)
   wall = time.perf_counter() - start
   log_z = result.log_normalizer
@@ -124,7 +124,7 @@ def exact_samples(rbm, num_samples, seed):
 
 
 def raise_on_exact_samples(rbm, bijector, test_pixels, temperatures, schedule,
-                           annealing_base, seed):
+                           proposal, seed):
   """RAISE minus exact log p on exact model samples and on the test latents, in nats.
 
   RAISE bounds the annealed model `p_ann` from below. On points drawn from
@@ -143,7 +143,7 @@ def raise_on_exact_samples(rbm, bijector, test_pixels, temperatures, schedule,
     for points in (samples, test_latents):
       error = (evaluation.raise_log_prob(rbm, points, num_chains_per_point=1,
                                          betas=num_temperatures, schedule=schedule,
-                                         annealing_base=annealing_base, seed=seed).numpy()
+                                         proposal=proposal, seed=seed).numpy()
                - (rbm.unnormalized_log_prob(points) - log_z).numpy())
       figures.append(f'{error.mean():+8.2f} +- {error.std() / np.sqrt(len(error)):.2f}')
     print(f'{num_temperatures:>17} temperatures: exact samples {figures[0]}, '
@@ -161,7 +161,7 @@ def main():
                       help='temperature spacing (sigmoid: denser near both ends)')
   parser.add_argument('--base', default='data', choices=['data', 'model'],
                       help="the beta = 0 machine's visible bias: fit to the training latents "
-                           "(`rbm.annealing_base`, default) or the model's own")
+                           "(`rbm.proposal`, default) or the model's own")
   parser.add_argument('--hidden', type=int, nargs='+', default=[20, 512],
                       help='hidden units of the RBMs trained (default 20 512)')
   args = parser.parse_args()
@@ -189,13 +189,13 @@ def main():
     print(f'(trained {num_hidden} hidden units in {time.perf_counter() - start:.0f} s)',
           flush=True)
     flow = transformed_distribution.TransformedDistribution(rbm, bijector)
-    annealing_base = rbm.annealing_base(latents) if args.base == 'data' else None
+    proposal = rbm.fit_proposal(latents) if args.base == 'data' else None
     for num_temperatures in temperatures:
-      report(num_hidden, flow, test_pixels, num_temperatures, args.schedule, annealing_base,
+      report(num_hidden, flow, test_pixels, num_temperatures, args.schedule, proposal,
              seed=(num_hidden, 1))
     if num_hidden <= EXACT_SAMPLE_MAX_HIDDEN:
       raise_on_exact_samples(rbm, bijector, test_pixels, temperatures, args.schedule,
-                             annealing_base, seed=(num_hidden, 2))
+                             proposal, seed=(num_hidden, 2))
 
 
 if __name__ == '__main__':

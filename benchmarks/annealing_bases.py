@@ -6,7 +6,7 @@ Fashion-MNIST with `evaluation.evaluate_flow` (100 AIS chains, 10 RAISE
 chains per image) for each `beta = 0` machine (`--bases`), each used by both
 AIS and RAISE:
 
-  data        `base.annealing_base(z)`: mean and standard deviation of the
+  data        `base.fit_proposal(z)`: mean and standard deviation of the
               latents `z` of 2,000 training images (the default of
               `fashion_mnist.py` and `ais.py`)
   data-mean   their mean with the RBM's own scale
@@ -24,8 +24,8 @@ and prints it beside AIS's: far below AIS, it says that the chains do not
 sample the RBM.
 
     python benchmarks/fashion_mnist.py --minutes 10 --configs glow-rbm --save-dir models
-    python benchmarks/annealing_bases.py models/glow-rbm.keras
-    python benchmarks/annealing_bases.py models/glow-rbm.keras --bases data --betas 1000 3000
+    python benchmarks/proposals.py models/glow-rbm.keras
+    python benchmarks/proposals.py models/glow-rbm.keras --bases data --betas 1000 3000
 """
 
 import argparse
@@ -45,15 +45,15 @@ from tfp_rbm import evaluation
 BASES = ('data', 'data-mean', 'chains', 'chains-mean', 'model')
 
 
-def annealing_bases(rbm, latents, chains):
-  """The `beta = 0` machines named in `BASES`, as `annealing_base` dicts (None: the model's)."""
-  data, from_chains = rbm.annealing_base(latents), rbm.annealing_base(chains)
+def proposals(rbm, latents, chains):
+  """The `beta = 0` machines named in `BASES`, as `proposal` dicts (None: the model's)."""
+  data, from_chains = rbm.fit_proposal(latents), rbm.fit_proposal(chains)
   return {'data': data, 'data-mean': {'visible_bias': data['visible_bias']},
           'chains': from_chains, 'chains-mean': {'visible_bias': from_chains['visible_bias']},
           'model': None}
 
 
-def reverse_log_normalizer(rbm, states, betas, annealing_base, seed):
+def reverse_log_normalizer(rbm, states, betas, proposal, seed):
   """`log Z_0 - log mean(w)` of reverse annealing from `states`: log Z's upper estimate.
 
   With exact samples of the RBM, `E[w] = Z_0 / Z`, so this is a stochastic
@@ -61,9 +61,9 @@ def reverse_log_normalizer(rbm, states, betas, annealing_base, seed):
   """
   _, log_weights = evaluation.run_annealing(
       rbm, states, evaluation.annealing_schedule(betas), seed,
-      annealing_base=annealing_base, reverse=True)
+      proposal=proposal, reverse=True)
   num = tf.cast(tf.shape(log_weights)[0], tf.float64)
-  return float(tf.cast(rbm.annealing_base_log_normalizer(annealing_base), tf.float64)
+  return float(tf.cast(rbm.proposal_log_normalizer(proposal), tf.float64)
                - (tf.reduce_logsumexp(log_weights) - tf.math.log(num)))
 
 
@@ -95,19 +95,19 @@ def main():
         f'{float(tf.reduce_mean(tf.math.reduce_std(chains, 0))):.2f}; {len(test)} test images')
   print(f'{"base":>12} {"betas":>6} {"b/d AIS":>9} {"b/d RAISE":>9} {"gap":>9} {"ESS":>5} '
         f'{"wall s":>7}')
-  bases = annealing_bases(rbm, latents, chains)
+  bases = proposals(rbm, latents, chains)
   for name in args.bases:
     for betas in args.betas:
       start = time.perf_counter()
       result = evaluation.evaluate_flow(model, test, num_chains=100, num_chains_per_point=10,
-                                        betas=betas, annealing_base=bases[name], seed=(0, 1))
+                                        betas=betas, proposal=bases[name], seed=(0, 1))
       print(f'{name:>12} {betas:>6} {result.bits_per_dim_ais:9.5f} '
             f'{result.bits_per_dim_raise:9.5f} {result.gap:+9.5f} '
             f'{float(result.log_normalizer.effective_sample_size):5.1f} '
             f'{time.perf_counter() - start:7.1f}', flush=True)
   betas = args.betas[0]
   ais = evaluation.log_normalizer(rbm, num_chains=100, betas=betas, seed=(0, 2),
-                                  annealing_base=bases['data'])
+                                  proposal=bases['data'])
   picked = np.random.default_rng(0).choice(chains.shape[0], args.reverse_chains, replace=False)
   reverse = reverse_log_normalizer(rbm, tf.gather(chains, picked), betas, bases['data'],
                                    seed=(0, 3))

@@ -29,7 +29,7 @@ RBM only: the smoothed RBM's chains run over spins, not the latent), and
 the exact figure when the enumerated layer has at most 20 units
 (`--num-hidden`; for the smoothed RBM the smaller spin group). AIS and RAISE
 anneal from independent units fit to the latents of 2,000 training images
-(`annealing_base`; `--ais-base model` starts from the model's own
+(`proposal`; `--ais-base model` starts from the model's own
 visible bias or field instead).
 
 The table prints the papers' figures beside the measured ones. EB-and-Flow
@@ -135,7 +135,7 @@ def _parse_args(argv=None):
   parser.add_argument('--ais-chains', type=int, default=100)
   parser.add_argument('--ais-base', default='data', choices=['data', 'model'],
                       help="AIS / RAISE start from independent units fit to the latents of "
-                           "2,000 training images (`annealing_base`, default) or from the "
+                           "2,000 training images (`proposal`, default) or from the "
                            "model's own visible bias (field)")
   parser.add_argument('--raise-chains', type=int, default=None,
                       help='RAISE chains per test image (default 10; 2 with --quick)')
@@ -150,7 +150,7 @@ def _parse_args(argv=None):
                            'reused instead of rerun')
   parser.add_argument('--save-dir', default=None,
                       help='save each trained model (with its persistent chains) as '
-                           'DIR/<config>.keras, e.g. for benchmarks/annealing_bases.py')
+                           'DIR/<config>.keras, e.g. for benchmarks/proposals.py')
   args = parser.parse_args(argv)
   quick = args.quick
   for name, full, small in [('minutes', 20., 1. / 3.), ('num_hidden', 512, 16),
@@ -195,13 +195,13 @@ class _TimeBudget(keras.callbacks.Callback):
       self.model.stop_training = True
 
 
-def _annealing_base(model, train_images, args):
-  """`base.annealing_base` of the latents of 2,000 training images, or None."""
+def _proposal(model, train_images, args):
+  """`base.proposal` of the latents of 2,000 training images, or None."""
   if args.ais_base == 'model':
     return None
   batches = tfp_rbm.datasets.dequantized_batches(train_images[:2000], 500, args.seed + 3)
   latents = tf.concat([model.flow.inverse(x) for x in batches], axis=0)
-  return model.base.annealing_base(latents)
+  return model.base.fit_proposal(latents)
 
 
 def _evaluate(model, train_images, test_images, args):
@@ -215,12 +215,12 @@ def _evaluate(model, train_images, test_images, args):
   `log Z / (D log 2)`.
   """
   to_bits = lambda log_z: float(log_z) / (EVENT_SIZE * np.log(2.))
-  annealing_base = (None if model.chains is None
-                    else _annealing_base(model, train_images, args))
+  proposal = (None if model.chains is None
+                    else _proposal(model, train_images, args))
   if isinstance(model.base, tfp_rbm.distributions.RestrictedBoltzmannMachine):
     result = evaluation.evaluate_flow(
         model, test_images, num_chains=args.ais_chains,
-        num_chains_per_point=args.raise_chains, betas=args.betas, annealing_base=annealing_base,
+        num_chains_per_point=args.raise_chains, betas=args.betas, proposal=proposal,
         seed=(args.seed, 1))
     ais, ais_bits = result.log_normalizer, result.bits_per_dim_ais
     evaluated = {'ais': ais_bits, 'raise': result.bits_per_dim_raise,
@@ -232,7 +232,7 @@ def _evaluate(model, train_images, test_images, args):
       return dict(exact=float(metrics['bits_per_dim']))
     unnormalized = float(metrics['unnormalized_bits_per_dim'])
     ais = evaluation.log_normalizer(model.base, method='ais', num_chains=args.ais_chains,
-                                    betas=args.betas, annealing_base=annealing_base,
+                                    betas=args.betas, proposal=proposal,
                                     seed=(args.seed, 1))
     ais_bits = unnormalized + to_bits(ais.log_normalizer)
     try:

@@ -33,10 +33,19 @@ def machine_parameters(dist):
   return list(zip(*arrays))
 
 
+def all_spin_states(n):
+  return 2. * all_binary_states(n) - 1.
+
+
+def _states(dist, n):
+  """Every state of a layer of `n` units: spins for a `SpinRBM`, else `{0, 1}`."""
+  return all_spin_states(n) if isinstance(dist, tfrd.SpinRBM) else all_binary_states(n)
+
+
 def bernoulli_rbm_log_prob_exact(dist, x):
-  """log p(v) for every machine in the batch by enumerating all (v, h)."""
-  hs = all_binary_states(dist.num_hidden)
-  vs = all_binary_states(dist.num_visible)
+  """log p(v) for every machine in the batch by enumerating all (v, h), binary or spins."""
+  hs = _states(dist, dist.num_hidden)
+  vs = _states(dist, dist.num_visible)
 
   def log_marginal(v, wk, bk, ck):  # v [..., D] -> [...]
     neg_energy = (v @ bk)[..., None] + hs @ ck + np.einsum('...i,ij,kj->...k', v, wk, hs)
@@ -52,7 +61,7 @@ def bernoulli_rbm_log_prob_exact(dist, x):
 
 def bernoulli_rbm_moments_exact(dist):
   """Mean and covariance of `v` for every machine, by enumerating all `v`."""
-  vs = all_binary_states(dist.num_visible)
+  vs = _states(dist, dist.num_visible)
   batch_size = dist.batch_shape[0]
   pmf = np.exp(bernoulli_rbm_log_prob_exact(
       dist, np.repeat(vs[:, None, :], batch_size, axis=1)))  # [2^D, batch]
@@ -107,6 +116,18 @@ def make_bernoulli_rbm(dtype):
       weights=tf.Variable(rng.normal(size=[2, 4, 3]), dtype=dtype, name='weights'),
       visible_bias=tf.Variable(rng.normal(size=[2, 4]), dtype=dtype, name='visible_bias'),
       hidden_bias=tf.Variable(rng.normal(size=[2, 3]), dtype=dtype, name='hidden_bias'),
+      validate_args=True)
+
+
+@registry.register_distribution('SpinRBM', log_prob_exact=bernoulli_rbm_log_prob_exact,
+                                moments_exact=bernoulli_rbm_moments_exact)
+def make_spin_rbm(dtype):
+  """More hidden than visible spins: log Z enumerates the visible layer."""
+  rng = np.random.default_rng(6)
+  return tfrd.SpinRBM(
+      weights=tf.Variable(rng.normal(size=[2, 3, 4]) * 0.5, dtype=dtype, name='weights'),
+      visible_bias=tf.Variable(rng.normal(size=[2, 3]) * 0.5, dtype=dtype, name='visible_bias'),
+      hidden_bias=tf.Variable(rng.normal(size=[2, 4]) * 0.5, dtype=dtype, name='hidden_bias'),
       validate_args=True)
 
 

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 import registry
 from tfp_rbm import distributions as tfrd
-from tfp_rbm.distributions import boltzmann_math
+from tfp_rbm.internal import spectral_bound
 
 
 def all_spins(n):
@@ -127,7 +127,7 @@ def make_discrete_mixture(dtype):
       validate_args=True)
 
 
-def spectral_bound_reference(w, num_squarings=boltzmann_math.SPECTRAL_BOUND_SQUARINGS):
+def spectral_bound_reference(w, num_squarings=spectral_bound.SPECTRAL_BOUND_SQUARINGS):
   """`(sum_i sigma_i^p)^(1/p)`, `p = 2^(k+2)`, from NumPy's singular values."""
   sigma = np.linalg.svd(w, compute_uv=False)
   p = 2. ** (num_squarings + 2)

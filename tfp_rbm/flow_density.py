@@ -6,6 +6,8 @@ own piece (the chains and surrogate loss; the log Z estimates) to these.
 
 import tensorflow as tf
 
+from tfp_rbm.distributions import boltzmann_machine
+
 __all__ = ['has_intractable_normalizer', 'log_prob_parts', 'split_flow']
 
 
@@ -19,8 +21,9 @@ def split_flow(distribution):
 
 
 def has_intractable_normalizer(base):
-  """True for bases trained through persistent chains (they offer a surrogate)."""
-  return hasattr(base, 'surrogate_log_normalizer')
+  """True for bases trained through persistent chains: the core's declared capability."""
+  return (boltzmann_machine.is_energy_based(base)
+          and not base.log_normalizer_is_tractable)
 
 
 def log_prob_parts(distribution, x):

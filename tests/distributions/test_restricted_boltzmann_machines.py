@@ -151,10 +151,10 @@ def test_annealed_endpoints():
                              dist.exact_log_normalizer().numpy(), rtol=1e-12)
   base = {'visible_bias': tf.constant([0.5, -1., 2.], tf.float64)}
   np.testing.assert_allclose(dist.annealed(0., base).exact_log_normalizer().numpy(),
-                             dist.annealing_base_log_normalizer(base).numpy(), rtol=1e-12)
+                             dist.proposal_log_normalizer(base).numpy(), rtol=1e-12)
   scaled_base = dict(base, scale=tf.constant([0.4, 1., 2.5], tf.float64))
   np.testing.assert_allclose(dist.annealed(0., scaled_base).exact_log_normalizer().numpy(),
-                             dist.annealing_base_log_normalizer(scaled_base).numpy(), rtol=1e-12)
+                             dist.proposal_log_normalizer(scaled_base).numpy(), rtol=1e-12)
   at_one = dist.annealed(1., scaled_base)
   for arg in ('weights', 'visible_bias', 'hidden_bias', 'scale'):
     np.testing.assert_allclose(getattr(at_one, arg), getattr(dist, arg) * np.ones([1]),
@@ -162,7 +162,7 @@ def test_annealed_endpoints():
   binary = _bernoulli(4, 3)
   binary_base = {'visible_bias': tf.ones([4], tf.float64)}
   np.testing.assert_allclose(binary.annealed(0., binary_base).exact_log_normalizer().numpy(),
-                             binary.annealing_base_log_normalizer(binary_base), rtol=1e-12)
+                             binary.proposal_log_normalizer(binary_base), rtol=1e-12)
 
 
 @pytest.mark.parametrize('beta', [0., 0.3, 0.8, 1.])
@@ -187,19 +187,19 @@ def test_gaussian_bernoulli_annealed_with_a_scale_interpolates_the_energies(beta
   np.testing.assert_allclose(difference, difference[0], atol=1e-10)
 
 
-def test_annealing_base_must_name_the_machines_parameters():
+def test_proposal_must_name_the_machines_parameters():
   dist = _gaussian_bernoulli(3, 5)
-  with pytest.raises(TypeError, match='annealing_base'):
+  with pytest.raises(TypeError, match='proposal'):
     dist.annealed(0.5, tf.zeros([3], tf.float64))
   with pytest.raises(ValueError, match="unknown \\['field'\\]"):
     dist.annealed(0.5, {'field': tf.zeros([3], tf.float64)})
   with pytest.raises(ValueError, match="unknown \\['scale'\\]"):
-    _bernoulli(4, 3).annealing_base_log_normalizer({'scale': tf.ones([4], tf.float64)})
+    _bernoulli(4, 3).proposal_log_normalizer({'scale': tf.ones([4], tf.float64)})
   smoothed = tfrd.SmoothedRBM(weights=np.full([3, 2], 0.1), field=np.zeros(5), delta=2.)
   with pytest.raises(ValueError, match="unknown \\['visible_bias'\\]"):
     smoothed.annealed(0.5, {'visible_bias': np.zeros(5)})
-  with pytest.raises(TypeError, match='annealing_base'):
-    smoothed.annealing_base_log_normalizer(np.zeros(5))
+  with pytest.raises(TypeError, match='proposal'):
+    smoothed.proposal_log_normalizer(np.zeros(5))
 
 
 def test_surrogate_gradient_equals_exact_log_normalizer_gradient():
@@ -262,8 +262,8 @@ def test_batch_from_scale_alone():
   each = np.stack([tfrd.GaussianBernoulliRBM(w, b, c, scale[k]).log_prob(x[:, k]).numpy()
                    for k in range(4)], axis=1)
   np.testing.assert_allclose(dist.log_prob(x).numpy(), each, rtol=1e-12)
-  np.testing.assert_allclose(dist.annealing_base_log_normalizer().numpy(),
-                             [dist[k].annealing_base_log_normalizer().numpy() for k in range(4)],
+  np.testing.assert_allclose(dist.proposal_log_normalizer().numpy(),
+                             [dist[k].proposal_log_normalizer().numpy() for k in range(4)],
                              rtol=1e-12)
 
 

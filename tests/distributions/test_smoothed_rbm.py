@@ -170,14 +170,14 @@ def test_chain_energy_and_log_normalizer_mapping():
 def test_annealing_path_ends_and_exact_base():
   dist = _smoothed(2, 3, seed=11)
   field = tf.constant([0.5, -1., 0.2, 1.5, -0.3], tf.float64)
-  annealing_base = {'field': field}
+  proposal = {'field': field}
   spins = cases_smoothed.all_spins(5)
-  np.testing.assert_allclose(dist.annealed(1., annealing_base).chain_unnormalized_log_prob(spins),
+  np.testing.assert_allclose(dist.annealed(1., proposal).chain_unnormalized_log_prob(spins),
                              dist.chain_unnormalized_log_prob(spins), atol=1e-12)
-  base = dist.annealed(0., annealing_base)
+  base = dist.annealed(0., proposal)
   assert isinstance(base, tfrd.SmoothedRBM) and base.log_normalizer is None
   np.testing.assert_allclose(
-      base.log_normalizer_from_chain(dist.annealing_base_log_normalizer(annealing_base)).numpy(),
+      base.log_normalizer_from_chain(dist.proposal_log_normalizer(proposal)).numpy(),
       base.exact_log_normalizer().numpy(), rtol=1e-12)
   # One sweep from a fixed state is an exact sample of independent spins.
   start = tf.ones([20000, 5], tf.float64)

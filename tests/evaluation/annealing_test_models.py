@@ -61,7 +61,7 @@ def model(name):
   if name == 'trained_bernoulli':
     data = prototype_data()
     dist = trained_bernoulli_rbm(data)
-    return dist, dist.annealing_base(data)
+    return dist, dist.fit_proposal(data)
   make = {'random_bernoulli': random_bernoulli_rbm,
           'random_gaussian_bernoulli': random_gaussian_bernoulli_rbm}[name]
   return make(), None
@@ -72,4 +72,4 @@ def ais_estimate(name, num_steps):
   """AIS with 100 chains on `model(name)`, computed once per test session."""
   dist, base = model(name)
   return evaluation.log_normalizer(dist, num_chains=100, betas=num_steps,
-                                   annealing_base=base, seed=(1, 2))
+                                   proposal=base, seed=(1, 2))

@@ -103,8 +103,8 @@ class _SpikyPath:
   def __init__(self, beta=1.):
     self.beta = beta
 
-  def annealed(self, beta, annealing_base=None):
-    del annealing_base
+  def annealed(self, beta, proposal=None):
+    del proposal
     return _SpikyPath(beta)
 
   def gibbs_step(self, state, seed):
@@ -148,8 +148,7 @@ def test_ais_needs_two_chains_for_its_spread(num_chains):
 @pytest.mark.parametrize('method', ['ais', 'exact'])
 def test_a_base_without_annealing_path_is_named(method):
   from tensorflow_probability.python.distributions import normal  # pylint: disable=g-import-not-at-top
-  with pytest.raises(TypeError, match='BernoulliRBM, GaussianBernoulliRBM or SmoothedRBM; '
-                                      'got Normal'):
+  with pytest.raises(TypeError, match='lacks the capability `annealed`.*got Normal'):
     evaluation.log_normalizer(normal.Normal(0., 1.), method=method)
 
 
@@ -208,32 +207,32 @@ def test_effective_sample_size_is_high_for_a_slow_path_and_warns_for_a_fast_one(
   assert float(estimate.effective_sample_size) > 50.
   dist, base = models.model('trained_bernoulli')
   with pytest.warns(RuntimeWarning, match='effective chains of 100'):
-    fast = evaluation.log_normalizer(dist, num_chains=100, betas=2, annealing_base=base,
+    fast = evaluation.log_normalizer(dist, num_chains=100, betas=2, proposal=base,
                                      seed=(0, 1))
   assert float(fast.effective_sample_size) < 5.
   assert evaluation.log_normalizer(dist, method='exact').effective_sample_size is None
 
 
-def test_annealing_base_fits_the_data_marginals():
+def test_proposal_fits_the_data_marginals():
   data = models.prototype_data()
   mean = np.clip(data.mean(0), 1e-3, 1. - 1e-3)
   bernoulli, _ = models.model('trained_bernoulli')
-  np.testing.assert_allclose(bernoulli.annealing_base(data)['visible_bias'],
+  np.testing.assert_allclose(bernoulli.fit_proposal(data)['visible_bias'],
                              np.log(mean / (1. - mean)), rtol=1e-12)
   gaussian, _ = models.model('random_gaussian_bernoulli')
   z = np.random.default_rng(0).normal(2., 1., [50, models.NUM_VISIBLE])
-  gaussian_base = gaussian.annealing_base(z)
+  gaussian_base = gaussian.fit_proposal(z)
   np.testing.assert_allclose(gaussian_base['visible_bias'], z.mean(0), rtol=1e-12)
   np.testing.assert_allclose(gaussian_base['scale'], z.std(0), rtol=1e-12)
   with pytest.raises(ValueError, match='points'):
-    gaussian.annealing_base(z[:, :5])
+    gaussian.fit_proposal(z[:, :5])
   rng = np.random.default_rng(1)
   smoothed = SmoothedRBM(weights=rng.normal(0., 0.3, [3, 2]), field=rng.normal(0., 0.5, [5]),
                          delta=2.)
   z = rng.normal(0., 1., [40, 5])
   mean_code = smoothed.spin_posterior(z).mean().numpy().mean(0)
   # Independent spins with field h0 have mean tanh(h0): the base has the data's mean code.
-  np.testing.assert_allclose(np.tanh(smoothed.annealing_base(z)['field']), mean_code,
+  np.testing.assert_allclose(np.tanh(smoothed.fit_proposal(z)['field']), mean_code,
                              rtol=1e-10)
 
 
@@ -242,7 +241,7 @@ def test_ais_from_the_data_base_of_a_gaussian_bernoulli_rbm_matches_exact(keys):
   """With the model's scale, or with the data's (the precisions are annealed)."""
   dist, _ = models.model('random_gaussian_bernoulli')
   data = dist.sample(500, seed=(3, 4), num_steps=50)
-  base = {key: value for key, value in dist.annealing_base(data).items() if key in keys}
+  base = {key: value for key, value in dist.fit_proposal(data).items() if key in keys}
   estimate = evaluation.log_normalizer(dist, num_chains=100, betas=300, seed=(1, 2),
-                                       annealing_base=base)
+                                       proposal=base)
   assert abs(float(estimate.log_normalizer - dist.exact_log_normalizer())) < TOLERANCE_NATS

@@ -105,7 +105,7 @@ def test_evaluate_flow_names_the_supported_bases():
   from tensorflow_probability.python.distributions import sample  # pylint: disable=g-import-not-at-top
   flow = transformed_distribution.TransformedDistribution(
       sample.Sample(normal.Normal(np.float64(0.), 1.), [64]), _flow().bijector)
-  with pytest.raises(TypeError, match='BernoulliRBM, GaussianBernoulliRBM or SmoothedRBM'):
+  with pytest.raises(TypeError, match='lacks the capability `annealed`'):
     evaluation.evaluate_flow(flow, _images(), betas=3)
 
 

@@ -23,7 +23,7 @@ def _raise(num_steps, seed=(5, 6)):
   dist, base = models.model('trained_bernoulli')
   return evaluation.raise_log_prob(
       dist, models.prototype_data()[:NUM_POINTS], num_chains_per_point=CHAINS_PER_POINT,
-      betas=num_steps, annealing_base=base, seed=seed)
+      betas=num_steps, proposal=base, seed=seed)
 
 
 def _exact():
@@ -73,7 +73,7 @@ def test_raise_is_unbiased_for_the_annealed_model():
   p_annealed = p_0 @ gibbs_matrix(0.5) @ gibbs_matrix(1.)
   estimate = evaluation.raise_log_prob(
       BernoulliRBM(w, b, c), visible, num_chains_per_point=20000, betas=[0., 0.5, 1.],
-      annealing_base={'visible_bias': base_bias}, seed=(1, 2))
+      proposal={'visible_bias': base_bias}, seed=(1, 2))
   np.testing.assert_allclose(estimate, np.log(p_annealed), atol=0.02)
   assert np.max(np.abs(np.log(p_annealed) - BernoulliRBM(w, b, c).log_prob(visible))) > 0.05
 
@@ -97,7 +97,7 @@ def test_raise_needs_chains_over_the_data_variable():
   weights = np.full([3, 2], 0.1)
   smoothed = SmoothedRBM(weights=weights, field=np.zeros(5), delta=1.)
   for dist in (smoothed, normal.Normal(0., 1.)):
-    with pytest.raises(TypeError, match='data variable'):
+    with pytest.raises(TypeError, match='capability'):
       evaluation.raise_log_prob(dist, tf.zeros([1, 5]), betas=3)
 
 

@@ -4,10 +4,12 @@ import tensorflow as tf
 from tensorflow_probability.python.distributions import bernoulli
 from tensorflow_probability.python.distributions import independent
 from tensorflow_probability.python.internal import assert_util
-from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_rbm.distributions import boltzmann_machine
 from tfp_rbm.distributions import boltzmann_math
 from tfp_rbm.distributions import restricted_boltzmann_machine as rbm_lib
+from tfp_rbm.internal import enumeration
+from tfp_rbm.internal import noise
 
 __all__ = ['BernoulliRBM']
 
@@ -65,13 +67,13 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
       name: name scope of the ops.
     """
     parameters = dict(locals())
-    super().__init__(weights, visible_bias, hidden_bias, log_normalizer,
-                     max_enumeration_bits, {}, validate_args, allow_nan_stats,
-                     parameters, name)
+    super().__init__(parameters, max_enumeration_bits, validate_args,
+                     allow_nan_stats, name)
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
-    return rbm_lib.rbm_parameter_properties()
+    return dict(rbm_lib.rbm_parameter_properties(),
+                log_normalizer=boltzmann_machine.log_normalizer_property())
 
   def _sample_control_dependencies(self, x, arg='value'):
     assertions = super()._sample_control_dependencies(x, arg)
@@ -81,29 +83,20 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
           message=f'Argument `{arg}` of BernoulliRBM must be binary (0 or 1).'))
     return assertions
 
+  def _chain_state_assertions(self, state, arg):
+    return self._sample_control_dependencies(state, arg)
+
   def _default_event_space_bijector(self):
     # Discrete support: no bijector from the reals, as for `tfd.Bernoulli`.
     return None
 
   def _free_energy(self, value, params):
-    hidden_input = params['hidden_bias'] + boltzmann_math.visible_to_hidden(
-        value, params['weights'])
     return (-tf.reduce_sum(params['visible_bias'] * value, axis=-1)
-            - tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
-
-  def _hidden_logits(self, visible, params):
-    return params['hidden_bias'] + boltzmann_math.visible_to_hidden(
-        visible, params['weights'])
+            - tf.reduce_sum(tf.math.softplus(self._hidden_input(value, params)), axis=-1))
 
   def _visible_logits(self, hidden, params):
     return params['visible_bias'] + boltzmann_math.hidden_to_visible(
         hidden, params['weights'])
-
-  def visible_logits(self, hidden, name='visible_logits'):
-    """Logits of `p(v_i = 1 | h)`."""
-    hidden = self._convert_hidden(hidden)
-    with self._name_and_control_scope(name):
-      return self._visible_logits(hidden, self._read_parameters())
 
   def _visible_distribution(self, hidden, params):
     return independent.Independent(
@@ -111,16 +104,15 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
         reinterpreted_batch_ndims=1)
 
   def _sample_visible(self, hidden, params, seed):
-    return boltzmann_math.bernoulli_sample(self._visible_logits(hidden, params), seed)
+    return noise.bernoulli_sample(self._visible_logits(hidden, params), seed)
 
-  def initial_chain_state(self, num_chains, seed):
-    shape = ps.concat([[num_chains], self._batch_shape_tensor(), self._event_shape_tensor()], 0)
-    return tf.cast(boltzmann_math.uniform(shape, seed, self.dtype) < 0.5, self.dtype)
+  def _initial_chain_state(self, shape, seed, params):
+    return tf.cast(noise.uniform(shape, seed, self.dtype) < 0.5, self.dtype)
 
   def _enumerated_layer_size(self):
     return min(self.num_visible, self.num_hidden)
 
-  def _exact_log_normalizer(self, params, chunk_bits):
+  def _exact_chain_log_normalizer(self, params, chunk_bits):
     w, b, c = params['weights'], params['visible_bias'], params['hidden_bias']
     if self.num_hidden <= self.num_visible:
       def log_weight(hidden):  # [k, H] -> batch + [k]
@@ -134,13 +126,15 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
         return (tf.linalg.matvec(visible, b)
                 + tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
       bits = self.num_visible
-    return boltzmann_math.logsumexp_over_binary_states(
-        log_weight, bits, self.dtype, chunk_bits)
+    return enumeration.logsumexp_over_binary_states(log_weight, bits, self.dtype, chunk_bits)
 
-  def _independent_visible_fit(self, points):
+  def _fit_proposal(self, points, params):
+    """Visible bias `logit` of the points' mean, clipped to `[1e-3, 1 - 1e-3]`.
+
+    As Salakhutdinov & Murray (2008) start their AIS runs.
+    """
     mean = tf.clip_by_value(tf.reduce_mean(points, axis=0), 1e-3, 1. - 1e-3)
     return {'visible_bias': tf.math.log(mean) - tf.math.log1p(-mean)}
 
   def _independent_visible_log_normalizer(self, params):
     return tf.reduce_sum(tf.math.softplus(params['visible_bias']), axis=-1)
-

@@ -1,30 +1,31 @@
 """The discrete mixture: independent smoothed spins (D-Flow base)."""
 
-import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.bijectors import identity as identity_bijector
 from tensorflow_probability.python.bijectors import softplus as softplus_bijector
-from tensorflow_probability.python.distributions import distribution
 from tensorflow_probability.python.internal import assert_util
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import reparameterization
-from tensorflow_probability.python.internal import samplers
-from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.distributions import boltzmann_math
+from tfp_rbm.distributions import smoothed_spin_machine
+from tfp_rbm.internal import noise
 
 __all__ = ['DiscreteMixture']
 
 
-class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
+class DiscreteMixture(smoothed_spin_machine.SmoothedSpinMachine):
   """Independent spins smoothed by a Gaussian: the D-Flow base distribution.
 
   Each `z_i` is a two-component mixture `Normal(+1, 1/delta)`,
   `Normal(-1, 1/delta)`, chosen by a spin `s_i in {-1, +1}` with field `h_i`.
-  It is `SmoothedRBM` with zero coupling, and fully normalized: the spins
-  are a discrete code of the point, exact in both directions.
+  It is `SmoothedRBM` with zero coupling (`J = 0`): the same smoothing,
+  spin posterior and annealing path from the shared `SmoothedSpinMachine`,
+  with log Z in closed form, so it trains on its exact NLL and needs no
+  chains (`log_normalizer_is_tractable`). Its density equals TFP's
+  `Independent(MixtureSameFamily(Categorical(logits=[-h, h]),
+  Normal([-1, 1], delta^-1/2)), 1)` (tested); this class adds the discrete
+  code of each point (`spin_posterior`) and `smooth`.
 
   #### Mathematical Details
 
@@ -56,6 +57,10 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
       discrete energy base spaces, 2020. https://arxiv.org/abs/2012.13196
   """
 
+  log_normalizer_is_tractable = True
+  # The spins are independent: one sweep is an exact sample.
+  default_gibbs_steps = 1
+
   def __init__(self, field, delta, validate_args=False, allow_nan_stats=True,
                name='DiscreteMixture'):
     """Builds a discrete mixture.
@@ -73,24 +78,7 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
         `delta` do not broadcast.
     """
     parameters = dict(locals())
-    with tf.name_scope(name) as name:
-      dtype = boltzmann_math.common_float_dtype(
-          dict(field=field, delta=delta))
-      self._field = tensor_util.convert_nonref_to_tensor(
-          field, dtype=dtype, name='field')
-      self._delta = tensor_util.convert_nonref_to_tensor(
-          delta, dtype=dtype, name='delta')
-      if self._field.shape.rank == 0:
-        raise ValueError('Argument `field` must be at least a vector; got a scalar.')
-      boltzmann_math.check_batch_shapes(
-          type(self).parameter_properties(dtype), self._named_parameters())
-      super().__init__(
-          dtype=dtype,
-          reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
-          validate_args=validate_args,
-          allow_nan_stats=allow_nan_stats,
-          parameters=parameters,
-          name=name)
+    super().__init__(parameters, 0, validate_args, allow_nan_stats, name)
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
@@ -102,88 +90,40 @@ class DiscreteMixture(distribution.AutoCompositeTensorDistribution):
                 lambda: softplus_bijector.Softplus(low=dtype_util.eps(dtype)))))
 
   @property
-  def field(self):
-    """Field `h` on the spins, `batch_shape + [N]`."""
-    return self._field
-
-  @property
   def delta(self):
     """Precision `delta` of each component, `batch_shape`."""
     return self._delta
 
-  def _event_shape(self):
-    return self._field.shape[-1:]
-
-  def _event_shape_tensor(self):
-    return ps.shape(self._field)[-1:]
-
-  def _default_event_space_bijector(self):
-    return identity_bijector.Identity(validate_args=self.validate_args)
-
-  def _named_parameters(self):
-    return [('field', self._field), ('delta', self._delta)]
-
-  def _parameter_control_dependencies(self, is_init):
-    if not self.validate_args:
+  def _parameter_assertions(self, checked, is_init):
+    if 'delta' not in checked:
       return []
-    checked = boltzmann_math.parameters_to_validate(self._named_parameters(), is_init)
-    assertions = boltzmann_math.finite_assertions(checked)
-    if 'delta' in checked:
-      assertions.append(assert_util.assert_positive(
-          checked['delta'], message='Argument `delta` must be positive.'))
-    return assertions
+    return [assert_util.assert_positive(
+        checked['delta'], message='Argument `delta` must be positive.')]
 
-  def _sample_control_dependencies(self, x, arg='value', spins=False):
-    return boltzmann_math.value_assertions(self, x, arg, spins)
+  def _precision_matvec(self, z, params):
+    return params['delta'][..., tf.newaxis] * z
 
-  def _log_prob(self, value):
-    h = tf.convert_to_tensor(self._field)
-    delta = tf.convert_to_tensor(self._delta)[..., tf.newaxis]
-    per_dim = (0.5 * tf.math.log(delta / (2. * np.pi)) - 0.5 * delta * (tf.square(value) + 1.)
-               + boltzmann_math.log_cosh2(delta * value + h) - boltzmann_math.log_cosh2(h))
-    return tf.reduce_sum(per_dim, axis=-1)
+  def _log_det_precision(self, params):
+    num_spins = tf.cast(self._event_shape_tensor()[0], self.dtype)
+    return num_spins * tf.math.log(params['delta'])
 
-  def spin_posterior(self, value, name='spin_posterior'):
-    """The exact `p(s | z)`: independent spins, `p(s_i = +1 | z) = sigmoid(2 (delta z_i + h_i))`.
+  def _smooth(self, spins, seed, params):
+    scale = tf.math.rsqrt(params['delta'])[..., tf.newaxis]
+    return spins + scale * noise.standard_normal(ps.shape(spins), seed, self.dtype)
 
-    Args:
-      value: points `z`, shape `sample_shape + batch_shape + [N]`.
-      name: name scope of the ops.
+  def _spin_energy(self, spins, params):
+    return -tf.reduce_sum(params['field'] * spins, axis=-1)
 
-    Returns:
-      A distribution over spins (values -1. and +1.), event shape `[N]`.
-    """
-    value = boltzmann_math.convert_value(value, self.dtype, 'value')
-    with self._name_and_control_scope(name, value):
-      delta = tf.convert_to_tensor(self._delta)[..., tf.newaxis]
-      return boltzmann_math.independent_spins(delta * value + self._field)
+  def _gibbs_step(self, spins, seed, params):
+    """An exact draw of the independent spins, whatever the state."""
+    return noise.sample_spins(tf.broadcast_to(params['field'], ps.shape(spins)), seed)
 
-  def _smooth(self, spins, seed):
-    scale = tf.math.rsqrt(tf.convert_to_tensor(self._delta))[..., tf.newaxis]
-    return spins + scale * samplers.normal(ps.shape(spins), dtype=self.dtype, seed=seed)
+  def _enumerated_layer_size(self):
+    return 0
 
-  def smooth(self, spins, seed=None, name='smooth'):
-    """Draws `z ~ Normal(s, 1 / delta)` for given spins (one code, many points).
-
-    Args:
-      spins: values -1. and +1., shape `sample_shape + batch_shape + [N]` (or
-        broadcastable to it).
-      seed: stateless seed.
-      name: name scope of the ops.
-
-    Returns:
-      `z`, shape `sample_shape + batch_shape + [N]`.
-    """
-    spins = boltzmann_math.convert_value(spins, self.dtype, 'spins')
-    with self._name_and_control_scope(name, spins, dict(arg='spins', spins=True)):
-      return self._smooth(boltzmann_math.broadcast_to_batch_and_event(self, spins),
-                          samplers.sanitize_seed(seed))
-
-  def _sample_n(self, n, seed=None):
-    spin_seed, smooth_seed = samplers.split_seed(seed, salt='DiscreteMixture')
-    shape = ps.concat([[n], self._batch_shape_tensor(), self._event_shape_tensor()], axis=0)
-    field = tf.broadcast_to(tf.convert_to_tensor(self._field), shape)
-    return self._smooth(boltzmann_math.sample_spins(field, spin_seed), smooth_seed)
+  def _exact_chain_log_normalizer(self, params, chunk_bits):
+    del chunk_bits
+    return tf.reduce_sum(boltzmann_math.log_cosh2(params['field']), axis=-1)
 
   def _mean(self):
     shape = ps.concat([self._batch_shape_tensor(), self._event_shape_tensor()], axis=0)

@@ -11,8 +11,11 @@ from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_rbm.distributions import boltzmann_machine
 from tfp_rbm.distributions import boltzmann_math
 from tfp_rbm.distributions import restricted_boltzmann_machine as rbm_lib
+from tfp_rbm.internal import enumeration
+from tfp_rbm.internal import noise
 
 __all__ = ['GaussianBernoulliRBM']
 
@@ -59,7 +62,7 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
       restricted Boltzmann machines. ICANN 2011.
   """
 
-  _ANNEALING_BASE_KEYS = ('visible_bias', 'scale')
+  _PROPOSAL_KEYS = ('visible_bias', 'scale')
 
   def __init__(self, weights, visible_bias, hidden_bias, scale,
                log_normalizer=None, max_enumeration_bits=20,
@@ -81,36 +84,33 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
       name: name scope of the ops.
     """
     parameters = dict(locals())
-    super().__init__(weights, visible_bias, hidden_bias, log_normalizer,
-                     max_enumeration_bits, dict(scale=scale),
-                     validate_args, allow_nan_stats, parameters, name)
+    super().__init__(parameters, max_enumeration_bits, validate_args,
+                     allow_nan_stats, name)
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
-    properties = rbm_lib.rbm_parameter_properties()
-    properties['scale'] = parameter_properties.ParameterProperties(
-        event_ndims=1,
-        default_constraining_bijector_fn=(
-            lambda: softplus_bijector.Softplus(low=dtype_util.eps(dtype))))
-    return properties
+    return dict(
+        rbm_lib.rbm_parameter_properties(),
+        scale=parameter_properties.ParameterProperties(
+            event_ndims=1,
+            default_constraining_bijector_fn=(
+                lambda: softplus_bijector.Softplus(low=dtype_util.eps(dtype)))),
+        log_normalizer=boltzmann_machine.log_normalizer_property())
 
   @property
   def scale(self):
     """Per-dimension standard deviation `sigma` of `p(v | h)`."""
     return self._scale
 
-  def _named_parameters(self):
-    return super()._named_parameters() + [('scale', self._scale)]
-
-  def _check_static_shapes(self, dtype):
-    super()._check_static_shapes(dtype)
+  def _check_static_shapes(self):
+    super()._check_static_shapes()
     size = self._scale.shape[-1] if self._scale.shape.rank else None
     if None not in (size, self.num_visible) and size not in (1, self.num_visible):
       raise ValueError(
           f'Argument `scale` has {size} units but `weights` has shape '
           f'{self._weights.shape}: expected {self.num_visible} (or 1, or a scalar).')
 
-  def _parameter_assertions(self, checked):
+  def _parameter_assertions(self, checked, is_init):
     if 'scale' not in checked:
       return []
     return [assert_util.assert_positive(
@@ -119,26 +119,19 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _default_event_space_bijector(self):
     return identity_bijector.Identity(validate_args=self.validate_args)
 
-  def _free_energy(self, value, params):
-    scale = params['scale']
-    hidden_input = params['hidden_bias'] + boltzmann_math.visible_to_hidden(
-        value / scale, params['weights'])
-    return (tf.reduce_sum(tf.square((value - params['visible_bias']) / scale), axis=-1) / 2.
-            - tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
-
-  def _hidden_logits(self, visible, params):
+  def _hidden_input(self, visible, params):
     return params['hidden_bias'] + boltzmann_math.visible_to_hidden(
         visible / params['scale'], params['weights'])
 
+  def _free_energy(self, value, params):
+    scale = params['scale']
+    return (tf.reduce_sum(tf.square((value - params['visible_bias']) / scale), axis=-1) / 2.
+            - tf.reduce_sum(tf.math.softplus(self._hidden_input(value, params)), axis=-1))
+
   def _visible_mean(self, hidden, params):
+    """`E[v | h] = b + sigma * (W h)`."""
     return params['visible_bias'] + params['scale'] * boltzmann_math.hidden_to_visible(
         hidden, params['weights'])
-
-  def visible_mean(self, hidden, name='visible_mean'):
-    """`E[v | h] = b + sigma * (W h)`."""
-    hidden = self._convert_hidden(hidden)
-    with self._name_and_control_scope(name):
-      return self._visible_mean(hidden, self._read_parameters())
 
   def _visible_distribution(self, hidden, params):
     loc = self._visible_mean(hidden, params)
@@ -148,15 +141,13 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
 
   def _sample_visible(self, hidden, params, seed):
     loc = self._visible_mean(hidden, params)
-    return loc + params['scale'] * boltzmann_math.standard_normal(
-        ps.shape(loc), seed, self.dtype)
+    return loc + params['scale'] * noise.standard_normal(ps.shape(loc), seed, self.dtype)
 
-  def initial_chain_state(self, num_chains, seed):
-    shape = ps.concat([[num_chains], self._batch_shape_tensor(), self._event_shape_tensor()], 0)
-    noise = boltzmann_math.standard_normal(shape, seed, self.dtype)
-    return self._visible_bias + self._scale * noise
+  def _initial_chain_state(self, shape, seed, params):
+    return params['visible_bias'] + params['scale'] * noise.standard_normal(
+        shape, seed, self.dtype)
 
-  def _exact_log_normalizer(self, params, chunk_bits):
+  def _exact_chain_log_normalizer(self, params, chunk_bits):
     w, c = params['weights'], params['hidden_bias']
     bias_over_scale = params['visible_bias'] / params['scale']
 
@@ -167,18 +158,17 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
                               axis=-1))
 
     return (self._independent_visible_log_normalizer(params)
-            + boltzmann_math.logsumexp_over_binary_states(
+            + enumeration.logsumexp_over_binary_states(
                 log_weight, self.num_hidden, self.dtype, chunk_bits))
 
-  # -- Annealing ----------------------------------------------------------
+  # -- Annealing ------------------------------------------------------------
 
-  def annealed(self, beta, annealing_base=None):
-    """The machine at inverse temperature `beta` on the AIS path.
+  def _annealed_parameters(self, beta, params):
+    """The energies interpolate, `E_beta = (1 - beta) E_0 + beta E`: again such an RBM.
 
-    From the independent Gaussian `v ~ N(b_0, s_0^2)` (with the hidden units
-    free) at `beta = 0` to the model at `beta = 1`, the energies interpolate,
-    `E_beta = (1 - beta) E_0 + beta E`, which is again a Gaussian-Bernoulli
-    RBM: precisions interpolate, and so do the precision-weighted means,
+    From the independent Gaussian `v ~ N(b_0, s_0^2)` (hidden units free) at
+    `beta = 0` to the model at `beta = 1`, precisions interpolate, and so do
+    the precision-weighted means:
 
     ```none
     1 / s_beta^2 = (1 - beta) / s_0^2 + beta / sigma^2
@@ -186,37 +176,23 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     W_beta       = beta (s_beta / sigma) W,    c_beta = beta c
     ```
 
-    With `s_0 = sigma` (no `'scale'` in `annealing_base`) this is the
-    parameter path `W_beta = beta W`, `b_beta = (1 - beta) b_0 + beta b`,
-    up to rounding. Each step's Gibbs
-    sweep leaves its own machine invariant, so the path gives a valid AIS
-    estimate whatever the base.
-
-    Args:
-      beta: inverse temperature in `[0, 1]`.
-      annealing_base: the `beta = 0` machine's `'visible_bias'` and `'scale'`, a dict
-        such as `annealing_base(points)` returns; a missing key (or
-        `annealing_base=None`) takes the model's own value.
+    With `s_0 = sigma` (no `'scale'` in the proposal) this is the parameter
+    path `W_beta = beta W`, `b_beta = (1 - beta) b_0 + beta b`, up to rounding.
     """
-    base = self._annealing_base_parameters(annealing_base)
-    beta = tf.convert_to_tensor(beta, dtype=self.dtype)
-    scale = tf.convert_to_tensor(self._scale)
-    base_precision = tf.math.reciprocal(tf.square(base['scale']))
-    precision = (1. - beta) * base_precision + beta / tf.square(scale)
+    scale = params['scale']
+    proposal_precision = tf.math.reciprocal(tf.square(params['proposal_scale']))
+    precision = (1. - beta) * proposal_precision + beta / tf.square(scale)
     annealed_scale = tf.math.rsqrt(precision)
-    visible_bias = ((1. - beta) * base_precision * base['visible_bias']
-                    + beta * tf.convert_to_tensor(self._visible_bias) / tf.square(scale))
-    visible_bias = visible_bias / precision
+    visible_bias = ((1. - beta) * proposal_precision * params['proposal_visible_bias']
+                    + beta * params['visible_bias'] / tf.square(scale)) / precision
     row_scale = annealed_scale / scale
-    return self.copy(
-        weights=beta * row_scale[..., tf.newaxis] * tf.convert_to_tensor(self._weights),
-        hidden_bias=beta * tf.convert_to_tensor(self._hidden_bias),
-        visible_bias=visible_bias, scale=annealed_scale, log_normalizer=None)
+    return dict(weights=beta * row_scale[..., tf.newaxis] * params['weights'],
+                hidden_bias=beta * params['hidden_bias'],
+                visible_bias=visible_bias, scale=annealed_scale)
 
-  def _independent_visible_fit(self, points):
+  def _fit_proposal(self, points, params):
     """Mean and standard deviation of `points`, the latter at least `1e-3 sigma`."""
-    scale = tf.broadcast_to(tf.convert_to_tensor(self._scale),
-                            ps.shape(points)[1:])
+    scale = tf.broadcast_to(params['scale'], ps.shape(points)[1:])
     return {'visible_bias': tf.reduce_mean(points, axis=0),
             'scale': tf.maximum(tf.math.reduce_std(points, axis=0), 1e-3 * scale)}
 

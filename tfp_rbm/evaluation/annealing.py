@@ -2,7 +2,7 @@
 
 An annealing path runs from a tractable machine at `beta = 0` to the model at
 `beta = 1` through `0 = beta_0 <= beta_1 <= ... <= beta_K = 1`. Each base
-supplies the path (`distribution.annealed(beta, annealing_base)`), its
+supplies the path (`distribution.annealed(beta, proposal)`), its
 Gibbs sweep at each temperature (`gibbs_step`) and the unnormalized
 log-density of its chain variable (`chain_unnormalized_log_prob`); this
 module only walks it.
@@ -29,6 +29,8 @@ import tensorflow as tf
 import tqdm
 from tensorflow_probability.python.internal import samplers
 
+from tfp_rbm.distributions import boltzmann_machine
+
 __all__ = [
     'DEFAULT_BLOCK_SIZE',
     'SCHEDULES',
@@ -41,20 +43,18 @@ __all__ = [
 
 DEFAULT_BLOCK_SIZE = 250
 
-# What a base offers to be annealed and to have its log Z estimated.
-_ANNEALING_INTERFACE = ('annealed', 'annealing_base_log_normalizer', 'chain_unnormalized_log_prob',
-                        'exact_log_normalizer', 'gibbs_step', 'initial_chain_state',
-                        'log_normalizer_from_chain')
-
-
 def check_annealable(distribution):
-  """Raises `TypeError` unless `distribution` offers an annealing path (the Boltzmann bases)."""
-  missing = [m for m in _ANNEALING_INTERFACE if not hasattr(distribution, m)]
-  if missing:
+  """Raises `TypeError` unless `distribution` has the capability of an annealing path.
+
+  Every base on the energy-based core (`tfp_rbm.distributions.BoltzmannMachine`)
+  declares one.
+  """
+  if not boltzmann_machine.is_energy_based(distribution):
     raise TypeError(
-        'Argument `distribution` must be a Boltzmann-machine base with an annealing path: '
-        f'BernoulliRBM, GaussianBernoulliRBM or SmoothedRBM; got {type(distribution).__name__}, '
-        f'which lacks {", ".join(missing)}.')
+        'Argument `distribution` lacks the capability `annealed` (an annealing path from '
+        'a tractable proposal), which AIS and RAISE need: it is offered by the bases on the '
+        'energy-based core, `tfp_rbm.distributions.BoltzmannMachine`; got '
+        f'{type(distribution).__name__}.')
 
 
 def linear_schedule(num_temperatures):
@@ -124,7 +124,7 @@ def annealing_schedule(betas, schedule='linear'):
   return betas
 
 
-def _annealing_block(distribution, annealing_base, state, log_weights, betas,
+def _annealing_block(distribution, proposal, state, log_weights, betas,
                      num_steps, first_step, seed, reverse):
   """`num_steps` annealing steps over consecutive pairs of `betas`.
 
@@ -137,8 +137,8 @@ def _annealing_block(distribution, annealing_base, state, log_weights, betas,
   dtype = distribution.dtype
 
   def log_ratio(x, beta_from, beta_to):
-    to = distribution.annealed(tf.cast(beta_to, dtype), annealing_base)
-    frm = distribution.annealed(tf.cast(beta_from, dtype), annealing_base)
+    to = distribution.annealed(tf.cast(beta_to, dtype), proposal)
+    frm = distribution.annealed(tf.cast(beta_from, dtype), proposal)
     return (tf.cast(to.chain_unnormalized_log_prob(x), tf.float64)
             - tf.cast(frm.chain_unnormalized_log_prob(x), tf.float64))
 
@@ -146,12 +146,12 @@ def _annealing_block(distribution, annealing_base, state, log_weights, betas,
     beta_a, beta_b = betas[i], betas[i + 1]
     step_seed = tf.random.experimental.stateless_fold_in(seed, first_step + i)
     if reverse:
-      state = distribution.annealed(tf.cast(beta_a, dtype), annealing_base).gibbs_step(
+      state = distribution.annealed(tf.cast(beta_a, dtype), proposal).gibbs_step(
           state, step_seed)
       log_weights = log_weights + log_ratio(state, beta_a, beta_b)
     else:
       log_weights = log_weights + log_ratio(state, beta_a, beta_b)
-      state = distribution.annealed(tf.cast(beta_b, dtype), annealing_base).gibbs_step(
+      state = distribution.annealed(tf.cast(beta_b, dtype), proposal).gibbs_step(
           state, step_seed)
     return i + 1, state, log_weights
 
@@ -164,7 +164,7 @@ def _annealing_block(distribution, annealing_base, state, log_weights, betas,
 _annealing_block_xla = tf.function(_annealing_block, jit_compile=True, autograph=False)
 
 
-def run_annealing(distribution, state, betas, seed, annealing_base=None,
+def run_annealing(distribution, state, betas, seed, proposal=None,
                   reverse=False, block_size=DEFAULT_BLOCK_SIZE, progress=False):
   """Walks the annealing path from `state`, accumulating importance log-weights.
 
@@ -197,7 +197,7 @@ def run_annealing(distribution, state, betas, seed, annealing_base=None,
     betas: schedule from `annealing_schedule`, increasing from 0 to 1 (given
       in this order for `reverse=True` too).
     seed: stateless seed.
-    annealing_base: the `beta = 0` machine's parameters (a dict), passed to
+    proposal: the `beta = 0` machine's parameters (a dict), passed to
       `distribution.annealed`.
     reverse: anneal from `beta = 1` down to `beta = 0` (RAISE).
     block_size: temperatures per compiled block; every block is padded to
@@ -215,9 +215,9 @@ def run_annealing(distribution, state, betas, seed, annealing_base=None,
   num_steps = betas.size - 1
   seed = samplers.sanitize_seed(seed, salt='run_annealing')
   state = tf.convert_to_tensor(state, dtype=distribution.dtype, name='state')
-  if annealing_base is not None:
-    annealing_base = tf.nest.map_structure(
-        lambda t: tf.convert_to_tensor(t, dtype=distribution.dtype), annealing_base)
+  if proposal is not None:
+    proposal = tf.nest.map_structure(
+        lambda t: tf.convert_to_tensor(t, dtype=distribution.dtype), proposal)
   log_weights = tf.zeros(tf.shape(distribution.chain_unnormalized_log_prob(state)),
                          tf.float64)
   with tqdm.tqdm(total=num_steps, disable=not progress,
@@ -227,7 +227,7 @@ def run_annealing(distribution, state, betas, seed, annealing_base=None,
       block = np.full(block_size + 1, betas[start + steps])
       block[:steps + 1] = betas[start:start + steps + 1]
       state, log_weights = _annealing_block_xla(
-          distribution, annealing_base, state, log_weights, tf.constant(block),
+          distribution, proposal, state, log_weights, tf.constant(block),
           tf.constant(steps, tf.int32), tf.constant(start, tf.int32), seed, reverse)
       bar.update(steps)
   return state, log_weights

@@ -57,7 +57,7 @@ class LogNormalizerEstimate:
 
 
 def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
-                   schedule='linear', annealing_base=None, seed=None, progress=False,
+                   schedule='linear', proposal=None, seed=None, progress=False,
                    block_size=annealing.DEFAULT_BLOCK_SIZE):
   """log Z of a base distribution, exact or by annealed importance sampling.
 
@@ -65,7 +65,7 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
 
   `'exact'` enumerates the smaller binary layer (`distribution.
   exact_log_normalizer()`). `'ais'` anneals `num_chains` independent chains
-  from `p_0 = distribution.annealed(0, annealing_base)`, whose log Z_0 is known in
+  from `p_0 = distribution.annealed(0, proposal)`, whose log Z_0 is known in
   closed form, to the model through the schedule `betas`, with one
   block-Gibbs sweep per temperature (Neal 2001; Salakhutdinov & Murray 2008):
 
@@ -102,8 +102,8 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
     betas: number of annealing steps `K`, or an explicit non-decreasing
       schedule from 0 to 1 (see `annealing_schedule`).
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
-    annealing_base: the `beta = 0` machine's parameters, a dict from
-      `distribution.annealing_base(points)` (visible bias, and scale for
+    proposal: the `beta = 0` machine's parameters, a dict from
+      `distribution.fit_proposal(points)` (visible bias, and scale for
       the Gaussian-Bernoulli RBM; field for `SmoothedRBM`); default the
       model's own. A base fit to training data usually needs far fewer
       temperatures (Salakhutdinov & Murray 2008).
@@ -140,14 +140,15 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
   dtype = distribution.dtype
   init_seed, sample_seed, anneal_seed = samplers.split_seed(
       samplers.sanitize_seed(seed, salt='log_normalizer'), n=3)
-  base = distribution.annealed(tf.constant(0., dtype), annealing_base)
+  proposal_machine = distribution.annealed(tf.constant(0., dtype), proposal)
   # At beta = 0 the units are independent: one sweep from anywhere is exact.
-  state = base.gibbs_step(base.initial_chain_state(num_chains, init_seed), sample_seed)
+  state = proposal_machine.gibbs_step(
+      proposal_machine.initial_chain_state(num_chains, init_seed), sample_seed)
   _, log_weights = annealing.run_annealing(
-      distribution, state, betas, anneal_seed, annealing_base=annealing_base,
+      distribution, state, betas, anneal_seed, proposal=proposal,
       progress=progress, block_size=block_size)
-  base_log_z = tf.cast(distribution.annealing_base_log_normalizer(annealing_base), tf.float64)
-  chain_log_weights = log_weights + base_log_z
+  proposal_log_z = tf.cast(distribution.proposal_log_normalizer(proposal), tf.float64)
+  chain_log_weights = log_weights + proposal_log_z
   log_z, lower, upper = _log_mean_and_spread(chain_log_weights)
   to_distribution = lambda t: distribution.log_normalizer_from_chain(tf.cast(t, dtype))
   shift = tf.cast(to_distribution(log_z), tf.float64) - log_z

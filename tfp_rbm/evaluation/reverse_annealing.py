@@ -3,19 +3,19 @@
 import tensorflow as tf
 from tensorflow_probability.python.internal import samplers
 
-from tfp_rbm.distributions import restricted_boltzmann_machine
 from tfp_rbm.evaluation import annealing
 
 __all__ = ['raise_log_prob', 'supports_raise']
 
 
 def supports_raise(distribution):
-  """True when the base's Markov chain runs over its data variable (the RBMs), as RAISE needs."""
-  return isinstance(distribution, restricted_boltzmann_machine.RestrictedBoltzmannMachine)
+  """The declared capability RAISE needs: the base's chains run over its event (the RBMs)."""
+  annealing.check_annealable(distribution)
+  return distribution.chains_run_over_event
 
 
 def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
-                   schedule='linear', annealing_base=None, seed=None, progress=False,
+                   schedule='linear', proposal=None, seed=None, progress=False,
                    block_size=annealing.DEFAULT_BLOCK_SIZE):
   """A stochastic lower bound on `log p(x)` by reverse annealing (RAISE).
 
@@ -64,8 +64,8 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
     betas: number of annealing steps `K`, or an explicit non-decreasing
       schedule from 0 to 1 (see `annealing_schedule`).
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
-    annealing_base: the `beta = 0` machine's parameters, a dict from
-      `distribution.annealing_base(points)`; default the model's own.
+    proposal: the `beta = 0` machine's parameters, a dict from
+      `distribution.fit_proposal(points)`; default the model's own.
     seed: stateless seed; the same seed gives the same estimate.
     progress: show a progress bar.
     block_size: temperatures per XLA-compiled block.
@@ -86,9 +86,10 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
   """
   if not supports_raise(distribution):
     raise TypeError(
-        'RAISE starts its reverse chains at the data, so it needs a base whose '
-        'Markov chain runs over the data variable (a RestrictedBoltzmannMachine); '
-        f'got {type(distribution).__name__}.')
+        'RAISE starts its reverse chains at the data, so it needs the capability '
+        '`chains_run_over_event` (a base whose Markov chain runs over the data '
+        f'variable, e.g. a RestrictedBoltzmannMachine); {type(distribution).__name__} '
+        'runs its chains over another variable.')
   if num_chains_per_point < 1:
     raise ValueError(f'Argument `num_chains_per_point` must be at least 1; '
                      f'got {num_chains_per_point}.')
@@ -98,11 +99,11 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
   state = tf.broadcast_to(x, tf.concat([[num_chains_per_point], tf.shape(x)], 0))
   seed = samplers.sanitize_seed(seed, salt='raise_log_prob')
   _, log_weights = annealing.run_annealing(
-      distribution, state, betas, seed, annealing_base=annealing_base, reverse=True,
+      distribution, state, betas, seed, proposal=proposal, reverse=True,
       progress=progress, block_size=block_size)
   num = tf.cast(num_chains_per_point, tf.float64)
   log_mean_weight = tf.reduce_logsumexp(log_weights, axis=0) - tf.math.log(num)
   log_prob = (tf.cast(distribution.chain_unnormalized_log_prob(x), tf.float64)
-              - tf.cast(distribution.annealing_base_log_normalizer(annealing_base), tf.float64)
+              - tf.cast(distribution.proposal_log_normalizer(proposal), tf.float64)
               + log_mean_weight)
   return tf.cast(log_prob, dtype)

@@ -20,13 +20,16 @@ __all__ = ['BlockGibbsKernel', 'BlockGibbsKernelResults', 'run_gibbs']
 
 
 def _gibbs_loop(distribution, state, num_steps, seed):
-  def body(step, state, seed):
-    step_seed, seed = samplers.split_seed(seed)
-    return step + 1, distribution.gibbs_step(state, step_seed), seed
+  kernel = BlockGibbsKernel(distribution)
 
-  _, state, _ = tf.while_loop(
-      lambda step, *_: step < num_steps, body,
-      (tf.constant(0, tf.int32), state, seed))
+  def body(state, results, seed):
+    step_seed, seed = samplers.split_seed(seed)
+    state, results = kernel.one_step(state, results, step_seed)
+    return state, results, seed
+
+  state, _, _ = tf.while_loop(
+      lambda state, results, seed: results.num_steps < num_steps, body,
+      (state, kernel.bootstrap_results(state), seed))
   return state
 
 
