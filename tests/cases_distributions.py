@@ -109,7 +109,8 @@ def gaussian_bernoulli_moments_exact(dist):
 
 
 @registry.register_distribution('BernoulliRBM', log_prob_exact=bernoulli_rbm_log_prob_exact,
-                                moments_exact=bernoulli_rbm_moments_exact)
+                                moments_exact=bernoulli_rbm_moments_exact,
+                                chain_states=lambda dist: all_binary_states(dist.num_visible))
 def make_bernoulli_rbm(dtype):
   rng = np.random.default_rng(1)
   return tfrd.BernoulliRBM(
@@ -120,7 +121,8 @@ def make_bernoulli_rbm(dtype):
 
 
 @registry.register_distribution('SpinRBM', log_prob_exact=bernoulli_rbm_log_prob_exact,
-                                moments_exact=bernoulli_rbm_moments_exact)
+                                moments_exact=bernoulli_rbm_moments_exact,
+                                chain_states=lambda dist: all_spin_states(dist.num_visible))
 def make_spin_rbm(dtype):
   """More hidden than visible spins: log Z enumerates the visible layer."""
   rng = np.random.default_rng(6)

@@ -95,7 +95,8 @@ def smoothed_moments_exact(dist):
 
 
 @registry.register_distribution('SmoothedRBM', log_prob_exact=smoothed_log_prob_exact,
-                                moments_exact=smoothed_moments_exact)
+                                moments_exact=smoothed_moments_exact,
+                                chain_states=lambda dist: all_spins(dist.event_shape[0]))
 def make_smoothed_rbm(dtype):
   rng = np.random.default_rng(3)
   return tfrd.SmoothedRBM(
@@ -106,7 +107,8 @@ def make_smoothed_rbm(dtype):
 
 
 @registry.register_distribution('SmoothedRBM-margin', log_prob_exact=smoothed_log_prob_exact,
-                                moments_exact=smoothed_moments_exact)
+                                moments_exact=smoothed_moments_exact,
+                                chain_states=lambda dist: all_spins(dist.event_shape[0]))
 def make_smoothed_rbm_with_margin(dtype):
   """`delta = B(W) + softplus(margin)`, `B` the spectral-norm bound."""
   rng = np.random.default_rng(4)
@@ -118,7 +120,8 @@ def make_smoothed_rbm_with_margin(dtype):
 
 
 @registry.register_distribution('DiscreteMixture', log_prob_exact=smoothed_log_prob_exact,
-                                moments_exact=smoothed_moments_exact)
+                                moments_exact=smoothed_moments_exact,
+                                chain_states=lambda dist: all_spins(dist.event_shape[0]))
 def make_discrete_mixture(dtype):
   rng = np.random.default_rng(5)
   return tfrd.DiscreteMixture(

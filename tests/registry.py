@@ -25,11 +25,15 @@ class DistributionCase:
   closed form), and required: `log_prob_exact(dist, x)` is the log-density
   of `x` (`sample_shape + batch_shape + event_shape`), `moments_exact(dist)`
   the exact mean and covariance, shapes `batch + [D]` and `batch + [D, D]`.
+  For an energy-based case whose chains visit finitely many states,
+  `chain_states(dist)` lists them all, `[K, chain_event_size]`: the
+  energy-model checks enumerate the chains' distribution with it.
   """
   make: Callable
   log_prob_exact: Callable
   moments_exact: Callable
   reparameterized: bool = False
+  chain_states: Callable = None
 
 
 def assert_moments_within_monte_carlo_error(samples, mean, cov, num_standard_errors=5.):

@@ -83,6 +83,29 @@ def test_every_variable_gets_a_gradient(name, dtype):
 
 
 @pytest.mark.parametrize('name', CASES)
+def test_trainable_variables_are_what_a_tape_watches(name):
+  dist = _case(name).make(tf.float64)
+  x = dist.sample(3, seed=SEED)
+  with tf.GradientTape() as tape:
+    dist.log_prob(x)
+  watched = {v.ref() for v in tape.watched_variables()}
+  assert watched == {v.ref() for v in dist.trainable_variables}
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_checkpoint_restores_every_variable_into_a_fresh_object(name, tmp_path):
+  written = _case(name).make(tf.float64)
+  for v in written.variables:
+    v.assign(v + tf.cast(0.25, v.dtype))
+  path = tf.train.Checkpoint(distribution=written).write(str(tmp_path / 'ckpt'))
+  fresh = _case(name).make(tf.float64)
+  tf.train.Checkpoint(distribution=fresh).read(path).assert_consumed()
+  assert len(fresh.variables) == len(written.variables)
+  for a, b in zip(written.variables, fresh.variables):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize('name', CASES)
 def test_eager_graph_and_xla_agree(name):
   dist = _case(name).make(tf.float32)
   x = dist.sample(6, seed=SEED)
