@@ -202,20 +202,6 @@ def test_proposal_must_name_the_machines_parameters():
     smoothed.proposal_log_normalizer(np.zeros(5))
 
 
-def test_surrogate_gradient_equals_exact_log_normalizer_gradient():
-  """grad of the surrogate with exact model samples is grad log Z (docs/math.md §5)."""
-  dist_vars = [tf.Variable(v) for v in (np.full([3, 2], 0.3), np.zeros(3), np.zeros(2))]
-  dist = tfrd.BernoulliRBM(*dist_vars)
-  states, pmf = _exact_binary_pmf(tfrd.BernoulliRBM(*[v.numpy() for v in dist_vars]))
-  with tf.GradientTape(persistent=True) as tape:
-    log_z = dist.exact_log_normalizer()
-    # An exact expectation: the chain states weighted by their probabilities.
-    surrogate = -tf.reduce_sum(pmf * dist.free_energy(states))
-  for exact, estimate in zip(tape.gradient(log_z, dist_vars),
-                             tape.gradient(surrogate, dist_vars)):
-    np.testing.assert_allclose(estimate.numpy(), exact.numpy(), atol=1e-10)
-
-
 def test_hidden_probs_and_visible_distribution_are_bayes_rule():
   """Both conditionals of the binary RBM from its joint, by enumerating all (v, h)."""
   dist = _bernoulli(3, 2, seed=7)

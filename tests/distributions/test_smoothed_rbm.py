@@ -138,21 +138,6 @@ def test_gradients_reach_every_parameter_and_match_finite_differences(with_margi
   np.testing.assert_allclose(analytic, (values[0] - values[1]) / (2 * step), rtol=1e-6)
 
 
-@pytest.mark.parametrize('with_margin', [False, True])
-def test_surrogate_gradient_is_log_normalizer_gradient_in_expectation(with_margin):
-  dist = _variables(2, 3, seed=9, with_margin=with_margin)
-  spins = cases_smoothed.all_spins(5)
-  j = cases_smoothed.coupling_matrix(dist.weights.numpy())
-  p = np.exp(cases_smoothed.spin_log_pmf(j, dist.field.numpy()))
-  with tf.GradientTape(persistent=True) as tape:
-    expected_surrogate = sum(p[k] * dist.surrogate_log_normalizer(spins[k:k + 1])
-                             for k in range(len(spins)))
-    log_z = dist.exact_log_normalizer()
-  for g_surrogate, g_exact in zip(tape.gradient(expected_surrogate, dist.trainable_variables),
-                                  tape.gradient(log_z, dist.trainable_variables)):
-    np.testing.assert_allclose(g_surrogate.numpy(), g_exact.numpy(), atol=1e-10)
-
-
 def test_chain_energy_and_log_normalizer_mapping():
   dist = _smoothed(2, 3, seed=10)
   j = cases_smoothed.coupling_matrix(dist.weights.numpy())
@@ -165,26 +150,6 @@ def test_chain_energy_and_log_normalizer_mapping():
   np.testing.assert_allclose(
       dist.log_normalizer_from_chain(np.logaddexp.reduce(neg_energy)).numpy(),
       dist.exact_log_normalizer().numpy(), rtol=1e-12)
-
-
-def test_annealing_path_ends_and_exact_base():
-  dist = _smoothed(2, 3, seed=11)
-  field = tf.constant([0.5, -1., 0.2, 1.5, -0.3], tf.float64)
-  proposal = {'field': field}
-  spins = cases_smoothed.all_spins(5)
-  np.testing.assert_allclose(dist.annealed(1., proposal).chain_unnormalized_log_prob(spins),
-                             dist.chain_unnormalized_log_prob(spins), atol=1e-12)
-  base = dist.annealed(0., proposal)
-  assert isinstance(base, tfrd.SmoothedRBM) and base.log_normalizer is None
-  np.testing.assert_allclose(
-      base.log_normalizer_from_chain(dist.proposal_log_normalizer(proposal)).numpy(),
-      base.exact_log_normalizer().numpy(), rtol=1e-12)
-  # One sweep from a fixed state is an exact sample of independent spins.
-  start = tf.ones([20000, 5], tf.float64)
-  swept = base.gibbs_step(start, seed=tf.constant([1, 2])).numpy()
-  expected = np.tanh(field.numpy())
-  np.testing.assert_array_less(np.abs(swept.mean(0) - expected),
-                               5 * np.sqrt((1 - expected ** 2) / 20000))
 
 
 def test_gibbs_chains_xla_and_composite():
@@ -204,18 +169,6 @@ def test_gibbs_chains_xla_and_composite():
   np.testing.assert_allclose(posterior_mean.numpy(), dist.spin_posterior(z).mean().numpy(),
                              rtol=1e-10)
   assert smoothed.shape == (64, 5) and np.all(np.isfinite(smoothed.numpy()))
-
-
-def test_log_prob_needs_a_log_normalizer_beyond_enumeration():
-  dist = _smoothed(3, 4, seed=13, max_enumeration_bits=2)
-  z = tf.zeros([2, 7], tf.float64)
-  with pytest.raises(ValueError, match="`log_normalizer`.*method='ais'"):
-    dist.log_prob(z)
-  with pytest.raises(ValueError, match='max_enumeration_bits'):
-    dist.exact_log_normalizer()
-  supplied = dist.with_log_normalizer(tf.constant(4., tf.float64))
-  np.testing.assert_allclose(supplied.log_prob(z).numpy(),
-                             dist.unnormalized_log_prob(z).numpy() - 4., rtol=1e-12)
 
 
 def test_bad_shapes_and_parameterizations_raise_value_errors():

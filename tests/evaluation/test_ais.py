@@ -152,18 +152,6 @@ def test_a_base_without_annealing_path_is_named(method):
     evaluation.log_normalizer(normal.Normal(0., 1.), method=method)
 
 
-def test_smoothed_rbm_estimate_maps_spin_log_normalizer():
-  rng = np.random.default_rng(3)
-  weights = rng.normal(0., 0.4, [6, 4])
-  dist = SmoothedRBM(weights=weights, field=rng.normal(0., 0.5, [10]),
-                     delta=np.linalg.norm(weights, 2) + 0.5)
-  estimate = evaluation.log_normalizer(dist, num_chains=100, betas=100, seed=(4, 4))
-  assert abs(float(estimate.log_normalizer - dist.exact_log_normalizer())) < TOLERANCE_NATS
-  np.testing.assert_allclose(
-      float(tf.reduce_logsumexp(estimate.log_weights) - np.log(100.)),
-      float(estimate.log_normalizer), rtol=1e-6)
-
-
 def test_exact_method():
   dist = _small_gaussian_bernoulli()
   estimate = evaluation.log_normalizer(dist, method='exact')
