@@ -13,6 +13,7 @@ Run `python benchmarks/bijectors.py --quick` for small sizes.
 """
 
 import argparse
+import functools
 import os
 import time
 
@@ -126,11 +127,15 @@ def mixture_directions(args):
       log_scales=rng.normal(size=shape + [k]).astype(np.float32),
       log_scale=(0.5 * rng.normal(size=shape)).astype(np.float32),
       shift=rng.normal(size=shape).astype(np.float32))
-  coupling = bijectors.MixLogCDFCoupling(
+  rows, cols = np.meshgrid(np.arange(args.image_size),
+                           np.arange(args.image_size), indexing='ij')
+  coupling = bijectors.MaskedCoupling(
+      ((rows + cols) % 2 == 0)[..., np.newaxis],
       networks.GatedResidualConvNet(
           output_channels=3 * k + 2, hidden_channels=args.flowpp_hidden,
           num_blocks=args.flowpp_blocks, zero_init_output=False, seed=0),
-      num_components=k, mask='checkerboard')
+      functools.partial(bijectors.MixtureLogisticCDF.from_conditioner_output,
+                        num_components=k))
   data = 3. * tf.random.stateless_normal(shape, seed=[5, 6])
   print(f'\n2. Mixture of {k} logistics on {shape}, float32: analytic '
         '`inverse` (data -> latent, used by log_prob) vs root-search '

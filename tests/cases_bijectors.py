@@ -1,12 +1,17 @@
 """Registry entries: a small instance of every bijector tfp_rbm defines.
 
-Conditioner networks are built with random (not zero) last layers so that the
-couplings are not the identity and every check is informative. ActNorm layers
-that initialise from data are initialised on a batch first. The gradient
-check sweeps multiples of `x` up to 20x, so each case scales `x` for 20x to
-reach the tails of its range (for `Logit`, |x| up to about 15: beyond it
-float32 `sigmoid` rounds to 1).
+Every public class of `tfp_rbm.bijectors` has a case building an instance of
+it; every public function of `tfp_rbm.bijectors` and `tfp_rbm.flows` has a
+case of its own name (`test_bijector_invariants.py` checks both). Conditioner
+networks are built with random (not zero) last layers so that the couplings
+are not the identity and every check is informative. ActNorm layers that
+initialise from data are initialised on a batch first. The gradient check
+sweeps multiples of `x` up to 20x, so each case scales `x` for 20x to reach
+the tails of its range (for the logit pre-processing, |x| up to about 15:
+beyond it float32 `sigmoid` rounds to 1).
 """
+
+import functools
 
 import numpy as np
 import tensorflow as tf
@@ -16,6 +21,8 @@ from registry import register_bijector
 from tfp_rbm import bijectors
 from tfp_rbm import flows
 from tfp_rbm import networks
+
+# pylint: disable=protected-access  (the flows' masks and inner bijectors)
 
 
 def _normal(shape, dtype, seed, scale=1.):
@@ -47,25 +54,22 @@ def _invertible_1x1_conv(dtype):
   return bijector, _normal([2, 2, 1, 3], dtype, 4)
 
 
-@register_bijector('affine_coupling', event_ndims=3)
-def _affine_coupling(dtype):
+@register_bijector('masked_coupling_glow_affine', event_ndims=3)
+def _masked_coupling_glow_affine(dtype):
   net = networks.ConvNet(output_channels=4, hidden_channels=4,
                          zero_init_output=False, seed=5, dtype=dtype.name)
-  return bijectors.AffineCoupling(net), _normal([2, 2, 1, 4], dtype, 6)
+  bijector = bijectors.MaskedCoupling(
+      flows._channel_mask([2, 1, 4], parity=0), net, flows._glow_affine)
+  return bijector, _normal([2, 2, 1, 4], dtype, 6)
 
 
-@register_bijector('additive_coupling')
-def _additive_coupling(dtype):
+@register_bijector('masked_coupling_nice_shift')
+def _masked_coupling_nice_shift(dtype):
   net = networks.MLP(output_units=2, hidden_units=4, num_hidden_layers=2,
                      seed=7, dtype=dtype.name)
-  bijector = bijectors.AdditiveCoupling(net, conditioning_parity=0)
+  bijector = bijectors.MaskedCoupling(flows._parity_mask(5, parity=0), net,
+                                      flows._nice_shift)
   return bijector, _normal([2, 5], dtype, 8)
-
-
-@register_bijector('diagonal_scale')
-def _diagonal_scale(dtype):
-  bijector = bijectors.DiagonalScale(log_scale=_variable([4], dtype, 9))
-  return bijector, _normal([2, 4], dtype, 10)
 
 
 @register_bijector('squeeze', event_ndims=3)
@@ -84,35 +88,39 @@ def _mixture_logistic_cdf(dtype):
   return bijector, _normal([2, 4], dtype, 17, scale=3.)
 
 
-def _mix_log_cdf_coupling(dtype, mask, channels, transformed):
+def _masked_coupling_mixture(dtype, mask, channels, transformed):
   k = 2
   net = networks.GatedResidualConvNet(
       output_channels=transformed * (3 * k + 2), hidden_channels=4,
       num_blocks=1, zero_init_output=False, seed=18, dtype=dtype.name)
-  bijector = bijectors.MixLogCDFCoupling(net, num_components=k, mask=mask,
-                                         parity=1)
+  bijector = bijectors.MaskedCoupling(
+      mask([2, 2, channels], parity=1), net,
+      functools.partial(bijectors.MixtureLogisticCDF.from_conditioner_output,
+                        num_components=k))
   return bijector, _normal([2, 2, 2, channels], dtype, 19)
 
 
-@register_bijector('mix_log_cdf_coupling_checkerboard', event_ndims=3)
-def _mix_log_cdf_coupling_checkerboard(dtype):
-  return _mix_log_cdf_coupling(dtype, 'checkerboard', channels=1,
-                               transformed=1)
+@register_bijector('masked_coupling_checkerboard_mixture', event_ndims=3)
+def _masked_coupling_checkerboard_mixture(dtype):
+  return _masked_coupling_mixture(dtype, flows._checkerboard_mask,
+                                  channels=1, transformed=1)
 
 
-@register_bijector('mix_log_cdf_coupling_channel', event_ndims=3)
-def _mix_log_cdf_coupling_channel(dtype):
-  return _mix_log_cdf_coupling(dtype, 'channel', channels=2, transformed=1)
+@register_bijector('masked_coupling_channel_mixture', event_ndims=3)
+def _masked_coupling_channel_mixture(dtype):
+  return _masked_coupling_mixture(dtype, flows._channel_mask, channels=2,
+                                  transformed=1)
 
 
-@register_bijector('logit', event_ndims=0)
-def _logit(dtype):
-  return bijectors.Logit(alpha=0.05), _normal([2, 3], dtype, 20, scale=0.3)
+@register_bijector('logit_preprocessing', event_ndims=0)
+def _logit_preprocessing(dtype):
+  bijector = bijectors.logit_preprocessing(alpha=0.05, dtype=dtype)
+  return bijector, _normal([2, 3], dtype, 20, scale=0.3)
 
 
 @register_bijector('dequantized_image_preprocessing', event_ndims=0)
 def _dequantized_image_preprocessing(dtype):
-  bijector = bijectors.dequantized_image_preprocessing()
+  bijector = bijectors.dequantized_image_preprocessing(dtype=dtype)
   return bijector, _normal([2, 3], dtype, 21, scale=0.3)
 
 
@@ -123,7 +131,7 @@ def _multiscale(dtype):
                  bijectors.Invertible1x1Conv(num_channels=4, seed=22,
                                              dtype=dtype)]),
       tfb.Chain([bijectors.Squeeze(),
-                 bijectors.DiagonalScale(log_scale=_variable([8], dtype, 23))]),
+                 tfb.Scale(log_scale=_variable([8], dtype, 23))]),
   ]
   bijector = bijectors.multiscale(levels, image_shape=[4, 4, 1])
   return bijector, _normal([2, 16], dtype, 24)

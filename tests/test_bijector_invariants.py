@@ -10,6 +10,8 @@ import tensorflow as tf
 # Importing the cases fills the registry.
 import cases_bijectors  # noqa: F401  pylint: disable=unused-import
 from registry import BIJECTORS
+from tfp_rbm import bijectors
+from tfp_rbm import flows
 
 NAMES = sorted(BIJECTORS)
 # Absolute round-trip error (the root search included).
@@ -26,26 +28,41 @@ def _case(name, dtype):
   return bijector, x, BIJECTORS[name].event_ndims
 
 
-def _keras_weights(bijector):
+def _all_variables(bijector):
+  """Its `tf.Module` variables and its Keras layers' weights, each once."""
   layers = bijector._flatten(  # pylint: disable=protected-access
       predicate=lambda v: isinstance(v, keras.layers.Layer))
-  return [w.value for layer in layers for w in layer.trainable_weights]
+  weights = [w.value for layer in layers for w in layer.weights]
+  return list({v.ref(): v for v in list(bijector.variables) + weights}
+              .values())
+
+
+def _round_trip_and_log_dets(bijector, x, event_ndims):
+  y = bijector.forward(x)
+  # `+ 0` makes a new tensor, so TFP's cache cannot hand back `x`.
+  return (y, bijector.inverse(y + 0),
+          bijector.forward_log_det_jacobian(x, event_ndims=event_ndims),
+          bijector.inverse_log_det_jacobian(
+              y + 0, event_ndims=bijector.forward_event_ndims(event_ndims)))
+
+
+def test_every_public_bijector_and_flow_builder_has_a_case():
+  # A class is covered by a case building an instance of it, a function by a
+  # case of its name.
+  exported = ([getattr(bijectors, name) for name in bijectors.__all__]
+              + [getattr(flows, name) for name in flows.__all__])
+  classes = {type(_case(name, tf.float32)[0]) for name in NAMES}
+  missing = [e.__name__ for e in exported
+             if e not in classes and e.__name__ not in NAMES]
+  assert not missing, f'not in the registry: {missing}'
 
 
 @pytest.mark.parametrize('dtype', [tf.float32, tf.float64], ids=str)
 @pytest.mark.parametrize('name', NAMES)
 def test_round_trip_and_finite_log_dets(name, dtype):
   bijector, x, event_ndims = _case(name, dtype)
-  y_event_ndims = bijector.forward_event_ndims(event_ndims)
-
-  def round_trip_and_log_dets(x):
-    y = bijector.forward(x)
-    # `+ 0` makes a new tensor, so TFP's cache cannot hand back `x`.
-    return (y, bijector.inverse(y + 0),
-            bijector.forward_log_det_jacobian(x, event_ndims=event_ndims),
-            bijector.inverse_log_det_jacobian(y + 0,
-                                              event_ndims=y_event_ndims))
-
+  round_trip_and_log_dets = functools.partial(
+      _round_trip_and_log_dets, bijector, event_ndims=event_ndims)
   # float32 runs eagerly, float64 in a graph: both modes, both dtypes.
   if dtype == tf.float64:
     round_trip_and_log_dets = tf.function(round_trip_and_log_dets)
@@ -113,7 +130,7 @@ def test_finite_gradients_from_the_origin_to_the_tails(name):
   # case's point (one batch), in both directions.
   bijector, x, event_ndims = _case(name, tf.float32)
   x = tf.concat([scale * x for scale in GRID_SCALES], axis=0)
-  parameters = list(bijector.trainable_variables) + _keras_weights(bijector)
+  parameters = list(bijector.trainable_variables)
   with tf.GradientTape() as tape:
     tape.watch(x)
     y = bijector.forward(x)
@@ -130,3 +147,54 @@ def test_finite_gradients_from_the_origin_to_the_tails(name):
   for label, gradient in zip(labels, gradients):
     assert gradient is not None, label
     assert np.all(np.isfinite(gradient)), label
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_trainable_variables_are_what_a_tape_watches(name):
+  # Keras 3 layers are not `tf.Module`s: a coupling must list their weights.
+  bijector, x, event_ndims = _case(name, tf.float32)
+  with tf.GradientTape() as tape:
+    _round_trip_and_log_dets(bijector, x, event_ndims)
+  watched = {v.ref() for v in tape.watched_variables()}
+  tracked = {v.ref() for v in bijector.trainable_variables}
+  assert tracked == watched, (
+      f'not watched: {sorted(v.deref().name for v in tracked - watched)}, '
+      f'not tracked: {sorted(v.deref().name for v in watched - tracked)}')
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_a_checkpoint_restores_every_variable_into_a_fresh_instance(
+    name, tmp_path):
+  # The Keras layers' weights are compared too, whether or not the bijector
+  # lists them.
+  saved, _ = BIJECTORS[name].make(tf.float32)
+  fresh, _ = BIJECTORS[name].make(tf.float32)
+  saved_variables = _all_variables(saved)
+  fresh_variables = _all_variables(fresh)
+  assert len(saved_variables) == len(fresh_variables)
+  for variable in fresh_variables:  # every value differs from the saved one
+    variable.assign(tf.logical_not(variable) if variable.dtype == tf.bool
+                    else variable + tf.ones_like(variable))
+  path = tf.train.Checkpoint(flow=saved).write(str(tmp_path / 'flow'))
+  tf.train.Checkpoint(flow=fresh).read(path).assert_consumed()
+  for expected, actual in zip(saved_variables, fresh_variables):
+    np.testing.assert_array_equal(actual, expected, err_msg=expected.name)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_event_shape_functions_match_the_outputs(name):
+  bijector, x, event_ndims = _case(name, tf.float32)
+  y = bijector.forward(x)
+  x_event = x.shape[x.shape.rank - event_ndims:]
+  y_event = y.shape[y.shape.rank - bijector.forward_event_ndims(event_ndims):]
+  assert bijector.forward_event_shape(x_event) == y_event
+  assert bijector.inverse_event_shape(y_event) == x_event
+  assert (bijector.forward_event_shape_tensor(x_event).numpy().tolist()
+          == y_event.as_list())
+  assert (bijector.inverse_event_shape_tensor(y_event).numpy().tolist()
+          == x_event.as_list())
+  # A batch size unknown until run time leaves the other sizes static.
+  for method, value, result in (('forward', x, y), ('inverse', y, x)):
+    traced = tf.function(getattr(bijector, method)).get_concrete_function(
+        tf.TensorSpec([None] + value.shape[1:], value.dtype))
+    assert traced.output_shapes.as_list() == [None] + result.shape[1:], method

@@ -5,11 +5,20 @@ can store the builder's name and kwargs and rebuild the flow) and returns a
 `tfb.Bijector` whose `inverse` maps data to a flat latent vector, ready for
 `tfd.TransformedDistribution(base, flow)` with a vector base of size
 `prod(image_shape)` (or `event_size`). The same `seed` gives the same initial
-parameters. Keras conditioners build on the first call; ActNorm layers
-initialise from the first batch passed to `inverse` (or `log_prob`).
+parameters. Every variable exists once the builder returns (each
+`MaskedCoupling` builds its conditioner), so `trainable_variables` and
+`tf.train.Checkpoint` see all of them; ActNorm layers initialise from the
+first batch passed to `inverse` (or `log_prob`).
+
+The three flows differ in the masks and the inner bijectors of their
+`MaskedCoupling`s: NICE shifts, Glow shifts and scales by `sigmoid(h + 2)`,
+Flow++ applies a mixture-of-logistics CDF
+(`MixtureLogisticCDF.from_conditioner_output`).
 
 The defaults are the papers' sizes; tests use small ones.
 """
+
+import functools
 
 import numpy as np
 import tensorflow as tf
@@ -34,6 +43,44 @@ def _flatten(image_shape, validate_args):
                      validate_args=validate_args)
 
 
+def _parity_mask(event_size, parity):
+  """NICE's partition: the positions `i % 2 == parity` condition."""
+  return np.arange(event_size) % 2 == parity
+
+
+def _channel_mask(image_shape, parity):
+  """The first (`parity=0`) or second half of the channels conditions."""
+  first_half = np.arange(image_shape[-1]) < image_shape[-1] // 2
+  return np.broadcast_to(first_half if parity == 0 else ~first_half,
+                         image_shape)
+
+
+def _checkerboard_mask(image_shape, parity):
+  """The pixels with `(h + w) % 2 == parity` condition, all channels."""
+  height, width, _ = image_shape
+  rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing='ij')
+  return np.broadcast_to(((rows + cols) % 2 == parity)[..., np.newaxis],
+                         image_shape)
+
+
+def _nice_shift(output):
+  """NICE's additive coupling: data -> latent is `x_B + m(x_A)`."""
+  return tfb.Invert(tfb.Shift(output))
+
+
+def _glow_affine(output):
+  """Glow's affine coupling: data -> latent is `(x_B + shift) * scale`.
+
+  With `[shift, h] = output` and `scale = sigmoid(h + 2)`: the `+ 2` makes a
+  zero-initialised network start near the identity, and every scale lies in
+  (0, 1), so the latent -> data direction cannot blow up.
+  """
+  shift, pre_scale = tf.split(output, 2, axis=-1)
+  return tfb.Invert(tfb.Chain([
+      tfb.Scale(log_scale=tf.math.log_sigmoid(pre_scale + 2.)),
+      tfb.Shift(shift)]))
+
+
 def _check_image_shape(image_shape, num_squeezes, builder):
   """Raises a `ValueError` unless `num_squeezes` halvings of H, W fit."""
   if len(image_shape) != 3 or min(image_shape) < 1:
@@ -51,7 +98,8 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
   """Glow (Kingma & Dhariwal, 2018) with every latent kept, as EB-and-Flow.
 
   Level `l` (data -> latent): `Squeeze`, then `num_steps` steps of
-  `ActNorm`, `Invertible1x1Conv` and `AffineCoupling` (a `ConvNet` with
+  `ActNorm`, `Invertible1x1Conv` and Glow's affine `MaskedCoupling` (the
+  first half of the channels conditions, through a `ConvNet` with
   `hidden_channels`); half the channels are factored out after every level
   but the last (`multiscale`). Defaults: EB-and-Flow's MNIST model, 2 levels
   of 8 steps with 512 hidden channels (Grathwohl et al., 2020, App. A.1).
@@ -86,9 +134,9 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
   _check_image_shape(image_shape, num_levels, 'glow')
   seeds = _seeds(seed, 2 * num_levels * num_steps)
   levels = []
-  channels = image_shape[-1]
+  height, width, channels = image_shape
   for level in range(num_levels):
-    channels *= 4
+    height, width, channels = height // 2, width // 2, 4 * channels
     steps = []
     for step in range(num_steps):
       conditioner = networks.ConvNet(
@@ -100,7 +148,9 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
           bijectors.Invertible1x1Conv(num_channels=channels, seed=next(seeds),
                                       dtype=dtype,
                                       validate_args=validate_args),
-          bijectors.AffineCoupling(conditioner, validate_args=validate_args),
+          bijectors.MaskedCoupling(
+              _channel_mask([height, width, channels], parity=0),
+              conditioner, _glow_affine, validate_args=validate_args),
       ]
     levels.append(tfb.Chain(
         [bijectors.Squeeze(validate_args=validate_args)] + steps,
@@ -114,9 +164,11 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
          num_hidden_layers=5, seed=0, dtype='float32', validate_args=False):
   """NICE (Dinh et al., 2014) over vectors: additive couplings, then scaling.
 
-  Data -> latent: `num_coupling_layers` `AdditiveCoupling`s with alternating
-  parity, each with an `MLP` of `num_hidden_layers` ReLU layers of
-  `hidden_units`, then `DiagonalScale`. Defaults: NICE's MNIST model (4
+  Data -> latent: `num_coupling_layers` additive `MaskedCoupling`s with
+  alternating parity, each with an `MLP` of `num_hidden_layers` ReLU layers
+  of `hidden_units`, then NICE's diagonal scaling `X = Y * exp(-log_scale)`
+  (`tfb.Scale` with a zero-initialised variable `log_scale`; NICE's `S` is
+  `exp(-log_scale)`, Sec. 3.3). Defaults: NICE's MNIST model (4
   couplings, 5 hidden layers of 1000 units). Images are flattened by the
   caller (`tf.reshape(x, [-1, 784])`); the flow's data side is a vector.
 
@@ -148,13 +200,15 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
   for layer in range(num_coupling_layers):
     parity = layer % 2
     num_transformed = (event_size + parity) // 2
-    couplings.append(bijectors.AdditiveCoupling(
+    couplings.append(bijectors.MaskedCoupling(
+        _parity_mask(event_size, parity),
         networks.MLP(output_units=num_transformed, hidden_units=hidden_units,
                      num_hidden_layers=num_hidden_layers, seed=next(seeds),
                      dtype=dtype, name=f'nice_net_{layer}'),
-        conditioning_parity=parity, validate_args=validate_args))
-  scale = bijectors.DiagonalScale(event_size=event_size, dtype=dtype,
-                                  validate_args=validate_args)
+        _nice_shift, validate_args=validate_args))
+  scale = tfb.Scale(
+      log_scale=tf.Variable(tf.zeros([event_size], dtype), name='log_scale'),
+      validate_args=validate_args)
   return tfb.Chain(couplings + [scale], validate_args=validate_args,
                    name='nice')
 
@@ -168,10 +222,11 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
   resolution, `Squeeze`, `num_channel_steps` channel couplings, then
   `num_final_steps` checkerboard couplings at the squeezed resolution; each
   step is `ActNorm`, `Invertible1x1Conv` (where there is more than one
-  channel) and `MixLogCDFCoupling` with a `GatedResidualConvNet`, the mask
-  parity alternating. The latent is flattened to a vector. Defaults: Flow++'s
-  CIFAR-10 model in its released code (32 logistics, 96 hidden channels, 10
-  blocks; 4 checkerboard, 2 channel, 3 checkerboard steps). Flow++ splits
+  channel) and a `MaskedCoupling` of `MixtureLogisticCDF`s set by a
+  `GatedResidualConvNet`, the mask parity alternating. The latent is
+  flattened to a vector. Defaults: Flow++'s CIFAR-10 model in its released
+  code (32 logistics, 96 hidden channels, 10 blocks; 4 checkerboard, 2
+  channel, 3 checkerboard steps). Flow++ splits
   the checkerboard into two half-size tensors; here the conditioner reads the
   masked image instead. RBM-Flow drops attention and dropout (O'Connor &
   Vinci, 2021, App. A), and so do we.
@@ -207,9 +262,16 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
   num_steps = num_checkerboard_steps + num_channel_steps + num_final_steps
   seeds = _seeds(seed, 2 * num_steps)
   params_per_element = 3 * num_components + 2
+  mixture = functools.partial(
+      bijectors.MixtureLogisticCDF.from_conditioner_output,
+      num_components=num_components)
 
-  def step(index, channels, mask, parity):
-    transformed = channels if mask == 'checkerboard' else channels // 2
+  def step(index, shape, checkerboard, parity):
+    channels = shape[-1]
+    if checkerboard:
+      mask, transformed = _checkerboard_mask(shape, parity), channels
+    else:
+      mask, transformed = _channel_mask(shape, parity), channels // 2
     conditioner = networks.GatedResidualConvNet(
         output_channels=transformed * params_per_element,
         hidden_channels=hidden_channels, num_blocks=num_blocks,
@@ -221,19 +283,19 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
       layers.append(bijectors.Invertible1x1Conv(
           num_channels=channels, seed=rotation_seed, dtype=dtype,
           validate_args=validate_args))
-    layers.append(bijectors.MixLogCDFCoupling(
-        conditioner, num_components=num_components, mask=mask, parity=parity,
+    layers.append(bijectors.MaskedCoupling(
+        mask, conditioner, mixture,
         validate_args=validate_args))
     return layers
 
+  latent_shape = [height // 2, width // 2, 4 * channels]
   layers = []
   for i in range(num_checkerboard_steps):
-    layers += step(len(layers), channels, 'checkerboard', i % 2)
+    layers += step(len(layers), image_shape, True, i % 2)
   layers.append(bijectors.Squeeze(validate_args=validate_args))
   for i in range(num_channel_steps):
-    layers += step(len(layers), 4 * channels, 'channel', i % 2)
+    layers += step(len(layers), latent_shape, False, i % 2)
   for i in range(num_final_steps):
-    layers += step(len(layers), 4 * channels, 'checkerboard', i % 2)
-  latent_shape = [height // 2, width // 2, 4 * channels]
+    layers += step(len(layers), latent_shape, True, i % 2)
   return tfb.Chain(layers + [_flatten(latent_shape, validate_args)],
                    validate_args=validate_args, name='flowpp')

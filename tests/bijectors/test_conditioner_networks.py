@@ -1,4 +1,4 @@
-"""Conditioner networks: shapes, zero-initialised outputs, config round trip."""
+"""Conditioner networks: shapes, zero init, config and checkpoint restores."""
 
 import keras
 import numpy as np
@@ -38,3 +38,14 @@ def test_zero_initialised_output(make, input_shape, output_shape):
   net = make(zero_init_output=True, seed=4)
   y = net(tf.random.stateless_normal(input_shape, seed=[5, 6]))
   np.testing.assert_array_equal(y, np.zeros(output_shape))
+
+
+@pytest.mark.parametrize('make, input_shape', [case[:2] for case in CASES])
+def test_a_checkpoint_restores_every_weight(make, input_shape, tmp_path):
+  saved, restored = make(seed=7), make(seed=8)
+  for net in (saved, restored):
+    net.build(tuple(input_shape))
+  path = tf.train.Checkpoint(net=saved).write(str(tmp_path / 'net'))
+  tf.train.Checkpoint(net=restored).read(path).assert_consumed()
+  for expected, actual in zip(saved.weights, restored.weights):
+    np.testing.assert_array_equal(actual, expected, err_msg=expected.path)

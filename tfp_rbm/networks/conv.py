@@ -150,12 +150,14 @@ class GatedResidualConvNet(keras.layers.Layer):
         hidden_channels, kernel_size, padding='same',
         kernel_initializer=kernel_initializer(seed, 1),
         dtype=self.dtype_policy, name='input_conv')
-    self.blocks = [
+    # A tuple, not a list: `tf.train.Checkpoint` tracks a tuple of layers but
+    # not the list wrapper of Keras 3, and would miss these weights.
+    self.blocks = tuple(
         _GatedResidualBlock(
             hidden_channels, kernel_size,
             seed=None if seed is None else seed + 2 * (i + 1),
             dtype=self.dtype_policy, name=f'block_{i}')
-        for i in range(num_blocks)]
+        for i in range(num_blocks))
     self.output_conv = keras.layers.Conv2D(
         output_channels, kernel_size, padding='same',
         kernel_initializer=kernel_initializer(seed, 0, zero=zero_init_output),

@@ -40,11 +40,13 @@ class MLP(keras.layers.Layer):
     self.activation = activation
     self.zero_init_output = zero_init_output
     self.seed = seed
-    self.hidden_layers = [
+    # A tuple, not a list: `tf.train.Checkpoint` tracks a tuple of layers but
+    # not the list wrapper of Keras 3, and would miss these weights.
+    self.hidden_layers = tuple(
         keras.layers.Dense(hidden_units, activation=activation,
                            kernel_initializer=kernel_initializer(seed, i + 1),
                            dtype=self.dtype_policy, name=f'hidden_{i}')
-        for i in range(num_hidden_layers)]
+        for i in range(num_hidden_layers))
     self.output_layer = keras.layers.Dense(
         output_units,
         kernel_initializer=kernel_initializer(seed, 0, zero=zero_init_output),
