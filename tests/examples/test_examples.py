@@ -93,14 +93,23 @@ def test_keras_fit(tmp_path):
 
 
 def test_main_job(tmp_path):
-  """The README's main job, at a few steps: samples, a checkpoint and exact test bits/dim."""
-  metrics = _main('train_rbm_flow')(['--epochs', '1', '--max-train', '256', '--buffer-size',
-                                     '256', '--hidden-units', '32', '--output', str(tmp_path)])
-  written = _written(tmp_path, ['metrics.json', 'samples.png', 'test_images.png',
-                                'model.keras', 'samples_per_epoch/epoch_001.png'])
+  """The README's main job, at one epoch per base: both bases, exact test bits/dim, pictures."""
+  metrics = _main('train_rbm_flow')(['--epochs', '1', '--time-budget', '0', '--max-train', '256',
+                                     '--buffer-size', '256', '--hidden-units', '32',
+                                     '--verbose', '0', '--output', str(tmp_path)])
+  written = _written(tmp_path, ['metrics.json', 'samples.png', 'learning_curves.png',
+                                'normal/model.keras', 'gaussian_bernoulli_rbm/model.keras'])
   assert written == metrics
-  assert _finite(metrics['test_bits_per_dim']), metrics
-  assert metrics['dataset'] == 'digits' and metrics['skipped_updates'] == 0
+  runs = {run['base']: run for run in metrics['runs']}
+  assert set(runs) == {'normal', 'gaussian_bernoulli_rbm'}
+  for run in runs.values():
+    assert _finite(run['test_bits_per_dim']) and run['epochs'] == 1, run
+    assert run['skipped_updates'] == 0
+  difference = (runs['gaussian_bernoulli_rbm']['test_bits_per_dim']
+                - runs['normal']['test_bits_per_dim'])
+  assert metrics['bits_per_dim_minus_baseline'] == {
+      'gaussian_bernoulli_rbm': round(difference, 4)}
+  assert metrics['dataset'] == 'digits'
 
 
 @pytest.mark.parametrize('name', NAMES)
