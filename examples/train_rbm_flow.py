@@ -4,11 +4,14 @@ The README's main job, and the library's point in one command: the same
 NICE flow on the same images, once over a standard normal base and once over
 a Gaussian-Bernoulli RBM (16 hidden units, so log Z and the test bits/dim
 are exact), each for the same wall-clock budget (`--time-budget` seconds,
-about 3 minutes in all by default). It prints both test bits/dim and their
-difference, and writes to `--output`:
+about 3 minutes in all by default), keeping the weights of the epoch with
+the best bits/dim on a validation split of the training images (`keras`'
+`EarlyStopping(restore_best_weights=True)`: the small data set overfits
+within the budget). It prints both test bits/dim and their difference, and
+writes to `--output`:
 
 - `samples.png`: samples of both models side by side, beside test images;
-- `learning_curves.png`: test bits/dim after each epoch against time;
+- `learning_curves.png`: validation bits/dim after each epoch against time;
 - `metrics.json`: both models' figures and the difference;
 - `<base>/model.keras`: each trained model.
 
@@ -55,6 +58,10 @@ def parse_args(argv=None):
                       help='training seconds per base (each stops at the end of the epoch '
                            'that reaches it, or after --epochs)')
   parser.add_argument('--epochs', type=int, default=300, help='most epochs per base')
+  parser.add_argument('--validation-fraction', type=float, default=0.1,
+                      help='training images held out to pick the best epoch')
+  parser.add_argument('--patience', type=int, default=20,
+                      help='epochs without a better validation bits/dim before stopping')
   parser.add_argument('--batch-size', type=int, default=128)
   parser.add_argument('--learning-rate', type=float, default=1e-3)
   parser.add_argument('--buffer-size', type=int, default=1000)
@@ -84,7 +91,7 @@ class TimeBudget(keras.callbacks.Callback):
       self.model.stop_training = True
 
 
-def train_one(base_kind, args, train, test, event_size):
+def train_one(base_kind, args, train, validation, test, event_size):
   """Trains the flow over one base; returns its metrics, samples and learning curve."""
   keras.utils.set_random_seed(args.seed)
   base = {'kind': base_kind}
@@ -95,7 +102,7 @@ def train_one(base_kind, args, train, test, event_size):
     flow = {'builder': 'nice', 'event_size': event_size, 'hidden_units': args.hidden_units,
             'num_coupling_layers': args.num_coupling_layers, 'num_hidden_layers': 2,
             'seed': args.seed}
-  # bits/dim during fit would enumerate log Z at every step: the test
+  # bits/dim during fit would enumerate log Z at every step: the validation
   # bits/dim after each epoch (exact, enumerated once per call) is the curve.
   model = FlowModel(event_size, base=base, flow=flow,
                     preprocessing={'alpha': 0.05} if flow else None,
@@ -104,18 +111,24 @@ def train_one(base_kind, args, train, test, event_size):
                     seed=args.seed)
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
   train_batches = datasets.dequantized_batches(train, args.batch_size, args.seed, shuffle=True)
+  validation_batches = datasets.dequantized_batches(validation, 256, args.seed + 2)
   test_batches = datasets.dequantized_batches(test, 256, args.seed + 1)
   model.initialize(next(iter(train_batches)))
   budget = TimeBudget(args.time_budget)
   print(f'\n{BASE_TITLES[base_kind]} + {args.flow}: training for {args.time_budget:.0f} s')
   history = model.fit(train_batches, epochs=args.epochs, verbose=args.verbose,
-                      shuffle=False, validation_data=test_batches, callbacks=[budget])
+                      shuffle=False, validation_data=validation_batches, callbacks=[
+                          budget, keras.callbacks.EarlyStopping(
+                              'val_bits_per_dim', mode='min', patience=args.patience,
+                              restore_best_weights=True)])
+  best_epoch = int(np.argmin(history.history['val_bits_per_dim']))
   directory = os.path.join(args.output, base_kind)
   os.makedirs(directory, exist_ok=True)
   model.save(os.path.join(directory, 'model.keras'))
   results = model.evaluate(test_batches, return_dict=True, verbose=0)
-  metrics = dict(base=base_kind, epochs=len(budget.epoch_ends),
+  metrics = dict(base=base_kind, epochs=len(budget.epoch_ends), best_epoch=best_epoch + 1,
                  train_seconds=round(budget.epoch_ends[-1], 1),
+                 validation_bits_per_dim=float(history.history['val_bits_per_dim'][best_epoch]),
                  test_bits_per_dim=float(results['bits_per_dim']),
                  skipped_updates=int(model.skipped_updates.numpy()))
   curve = (budget.epoch_ends, history.history['val_bits_per_dim'])
@@ -130,7 +143,7 @@ def save_learning_curves(curves, path, dataset):
   for title, (seconds, bits) in curves.items():
     plt.plot(seconds, bits, marker='.', label=title)
   plt.xlabel('training time (s)')
-  plt.ylabel('test bits/dim (exact)')
+  plt.ylabel('validation bits/dim (exact)')
   plt.title(f'{dataset}: the same flow, two bases', fontsize=10)
   plt.grid(alpha=0.3)
   plt.legend()
@@ -147,16 +160,19 @@ def main(argv=None):
                              download=args.download)
   if args.max_train:
     train = train[:args.max_train]
+  num_validation = max(1, int(round(args.validation_fraction * len(train))))
+  train, validation = train[:-num_validation], train[-num_validation:]
   image_shape = list(train.shape[1:])
   event_size = int(np.prod(image_shape))
   print(f'tfp_rbm {tfp_rbm.__version__}: {args.dataset} {image_shape}, '
-        f'{len(train)} train / {len(test)} test images; flow {args.flow}, '
+        f'{len(train)} train / {len(validation)} validation / {len(test)} test images; '
+        f'flow {args.flow}, '
         f'{args.time_budget:.0f} s per base')
 
   runs, samples, curves = [], {}, {}
   for base_kind in args.bases:
     metrics, samples[BASE_TITLES[base_kind]], curves[BASE_TITLES[base_kind]] = train_one(
-        base_kind, args, train, test, event_size)
+        base_kind, args, train, validation, test, event_size)
     runs.append(metrics)
   samples[f'{args.dataset}: test images'] = test[:50] / 255.
   save_image_grids_side_by_side(samples, os.path.join(args.output, 'samples.png'),
@@ -164,9 +180,11 @@ def main(argv=None):
   save_learning_curves(curves, os.path.join(args.output, 'learning_curves.png'), args.dataset)
 
   baseline = runs[0]
-  print(f'\n{"base":32s} {"epochs":>6s} {"seconds":>8s} {"test bits/dim":>14s}')
+  print(f'\n{"base":30s} {"epochs":>6s} {"best":>5s} {"seconds":>8s} {"valid. bits/dim":>15s} '
+        f'{"test bits/dim":>14s}')
   for run in runs:
-    print(f'{BASE_TITLES[run["base"]]:32s} {run["epochs"]:6d} {run["train_seconds"]:8.1f} '
+    print(f'{BASE_TITLES[run["base"]]:30s} {run["epochs"]:6d} {run["best_epoch"]:5d} '
+          f'{run["train_seconds"]:8.1f} {run["validation_bits_per_dim"]:15.4f} '
           f'{run["test_bits_per_dim"]:14.4f}')
   difference = {run['base']: round(run['test_bits_per_dim'] - baseline['test_bits_per_dim'], 4)
                 for run in runs[1:]}
@@ -174,7 +192,8 @@ def main(argv=None):
     print(f'{BASE_TITLES[base_kind]} minus {BASE_TITLES[baseline["base"]]}: '
           f'{delta:+.4f} bits/dim (negative: the {BASE_TITLES[base_kind]} is better)')
   metrics = dict(dataset=args.dataset, flow=args.flow, time_budget_seconds=args.time_budget,
-                 train_images=len(train), test_images=len(test), runs=runs,
+                 train_images=len(train), validation_images=len(validation),
+                 test_images=len(test), runs=runs,
                  bits_per_dim_minus_baseline=difference)
   with open(os.path.join(args.output, 'metrics.json'), 'w') as f:
     json.dump(metrics, f, indent=2)
