@@ -16,7 +16,9 @@ EXTRAS = {
     # tensorboard: SampleGrid's image summaries (`log_dir=`) and Keras' TensorBoard callback.
     "examples": ["tensorflow-datasets", "matplotlib", "tensorboard"],
     # pytest-xdist: the README's test command runs the suite on 2 processes.
-    "tests": ["pytest", "pytest-xdist", "scipy", "tensorflow-datasets", "matplotlib", "tensorboard"],
+    # hypothesis: the property-based pass over the bases and bits/dim (tests/test_properties.py).
+    "tests": ["pytest", "pytest-xdist", "hypothesis", "scipy", "tensorflow-datasets",
+              "matplotlib", "tensorboard"],
 }
 
 setuptools.setup(

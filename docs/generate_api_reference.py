@@ -52,6 +52,36 @@ def _entry(module_name, name, obj):
   return lines
 
 
+def _spec_table(title, key, registry, implicit):
+  """A table of the spec kinds in `registry`: each kind's keyword arguments and defaults."""
+  lines = [f'### {title}', '', f'| `{key}` | keyword arguments (default) | builds |',
+           '| --- | --- | --- |']
+  for kind, builder in sorted(registry.items()):
+    arguments = []
+    for name, parameter in inspect.signature(builder).parameters.items():
+      if name in implicit or parameter.kind == parameter.VAR_KEYWORD:
+        continue
+      default = ('required' if parameter.default is parameter.empty
+                 else repr(parameter.default))
+      arguments.append(f'`{name}` ({default})')
+    summary = (inspect.getdoc(builder) or '').split('\n')[0]
+    lines.append(f"| `'{kind}'` | {', '.join(arguments) or 'none'} | {summary} |")
+  return lines + ['']
+
+
+def _spec_kinds():
+  """The base and flow spec kinds of `FlowModel`, read from `tfp_rbm.keras.specs`."""
+  specs = importlib.import_module('tfp_rbm.keras.specs')
+  return (['## Spec kinds of `FlowModel`', '',
+           'A base spec is `{\'kind\': ..., **keyword_arguments}`, a flow spec '
+           '`{\'builder\': ..., **keyword_arguments}`; `FlowModel` fills in the event '
+           'size, dtype and seed. Generated from `tfp_rbm.keras.specs`.', '']
+          + _spec_table('Base kinds', 'kind', specs.BASE_KINDS,
+                        implicit={'event_size', 'dtype', 'seed'})
+          + _spec_table('Flow builders', 'builder', specs.FLOW_BUILDERS,
+                        implicit={'dtype'}))
+
+
 def render():
   """The text of docs/api.md."""
   lines = ['# API reference', '',
@@ -61,6 +91,7 @@ def render():
     lines += [f'## `{module_name}`', '', (inspect.getdoc(module) or '').strip(), '']
     for name in sorted(getattr(module, '__all__', [])):
       lines += _entry(module_name, name, getattr(module, name))
+  lines += _spec_kinds()
   return '\n'.join(lines).rstrip() + '\n'
 
 

@@ -110,7 +110,7 @@ def make_smoothed_rbm(dtype):
                                 moments_exact=smoothed_moments_exact,
                                 chain_states=lambda dist: all_spins(dist.event_shape[0]))
 def make_smoothed_rbm_with_margin(dtype):
-  """`delta = B(W) + softplus(margin)`, `B` the spectral-norm bound."""
+  """`delta = delta_from_margin(W, margin)`: `B(W) + softplus(margin)` above its floor."""
   rng = np.random.default_rng(4)
   return tfrd.SmoothedRBM(
       weights=tf.Variable(rng.normal(size=[2, 3, 2]) * 0.7, dtype=dtype, name='weights'),

@@ -1,6 +1,7 @@
 """Tests of the IDX and CIFAR-10 file readers on files written here."""
 
 import gzip
+import os
 import pickle
 
 import numpy as np
@@ -57,3 +58,59 @@ def test_read_cifar10_batch_rejects_other_pickles(tmp_path):
                                  b'labels': [0, 1]}))
   with pytest.raises(ValueError, match='not a CIFAR-10 python batch'):
     read_cifar10_batch(path)
+
+
+class _RunsCode:
+  """A pickle that would run a shell command when loaded."""
+
+  def __init__(self, marker):
+    self.marker = marker
+
+  def __reduce__(self):
+    return os.system, (f'touch {self.marker}',)
+
+
+@pytest.mark.parametrize('payload', ['whole', 'inside_the_dict'])
+def test_read_cifar10_batch_refuses_a_pickle_that_runs_code_without_running_it(tmp_path,
+                                                                             payload):
+  marker = tmp_path / 'pwned'
+  evil = _RunsCode(marker)
+  batch = evil if payload == 'whole' else {b'data': np.zeros([1, 3072], np.uint8),
+                                           b'labels': [evil]}
+  path = tmp_path / 'data_batch_1'
+  path.write_bytes(pickle.dumps(batch))
+  with pytest.raises(ValueError, match=r"data_batch_1' is not a CIFAR-10 python batch and was "
+                                       r'not read: it refers to (posix|nt|os)\.system'):
+    read_cifar10_batch(path)
+  assert not marker.exists()
+
+
+@pytest.mark.parametrize('protocol', [2, 4, 5])
+def test_read_cifar10_batch_reads_every_pickle_protocol_of_a_real_batch(tmp_path, protocol):
+  """A real batch: numpy arrays, lists of ints and bytes, bytes keys and values."""
+  images = np.random.default_rng(2).integers(0, 256, size=(2, 32, 32, 3), dtype=np.uint8)
+  batch = {b'batch_label': b'testing batch 1 of 1',
+           b'labels': [3, 8],
+           b'data': images.transpose(0, 3, 1, 2).reshape(2, -1),
+           b'filenames': [b'cat_1.png', b'ship_2.png']}
+  path = tmp_path / 'test_batch'
+  path.write_bytes(pickle.dumps(batch, protocol=protocol))
+  read_images, labels = read_cifar10_batch(path)
+  np.testing.assert_array_equal(read_images, images)
+  np.testing.assert_array_equal(labels, [3, 8])
+
+
+def test_read_cifar10_batch_names_a_truncated_file(tmp_path):
+  path = tmp_path / 'data_batch_2'
+  write_cifar10_batch(path, np.zeros([2, 32, 32, 3], np.uint8), [0, 1])
+  path.write_bytes(path.read_bytes()[:100])
+  with pytest.raises(ValueError, match="data_batch_2' is not a CIFAR-10 python batch"):
+    read_cifar10_batch(path)
+
+
+def test_read_idx_names_a_truncated_gzip_file(tmp_path):
+  path = tmp_path / 'images-idx3-ubyte.gz'
+  write_idx(path, np.zeros([4, 5, 5], np.uint8), compress=True)
+  path.write_bytes(path.read_bytes()[:-8])
+  with pytest.raises(ValueError, match=r"images-idx3-ubyte.gz' is a truncated or corrupt gzip"):
+    read_idx(path)

@@ -88,13 +88,13 @@ def test_data_dir_is_searched_before_env_var(tmp_path, monkeypatch):
   np.testing.assert_array_equal(images, first['train'][0][..., None])
 
 
-def test_system_directory_is_searched_last(tmp_path, monkeypatch):
+def test_system_directory_is_searched_last(tmp_path, empty_dir, monkeypatch):
   written = write_mnist_family(tmp_path, 2, 1)
   monkeypatch.setattr(loading, 'SYSTEM_DIRECTORIES',
                       {'fashion_mnist': (str(tmp_path),)})
-  assert datasets.search_directories('fashion_mnist', data_dir='/nowhere')[
+  assert datasets.search_directories('fashion_mnist', data_dir=empty_dir)[
       -1] == str(tmp_path)
-  images = datasets.load_numpy('fashion_mnist', data_dir='/nowhere',
+  images = datasets.load_numpy('fashion_mnist', data_dir=empty_dir,
                                source='local')
   np.testing.assert_array_equal(images, written['train'][0][..., None])
 
@@ -217,3 +217,29 @@ def test_first_available_falls_back_to_the_shipped_digits(tmp_path):
   assert datasets.first_available(['fashion_mnist', 'digits'], data_dir=str(tmp_path)) == 'digits'
   with pytest.raises(FileNotFoundError, match='fashion'):
     datasets.first_available(['fashion_mnist'], data_dir=str(tmp_path))
+
+
+@pytest.mark.parametrize('source', ['local', 'auto', 'tfds'])
+def test_a_data_dir_that_is_not_a_directory_is_refused_not_replaced(tmp_path, monkeypatch,
+                                                                    source):
+  write_mnist_family(tmp_path / 'elsewhere', 2, 1)
+  monkeypatch.setenv(datasets.DATA_DIR_ENV_VAR, str(tmp_path / 'elsewhere'))
+  missing = tmp_path / 'typo'
+  with pytest.raises(ValueError, match=r"`data_dir` is not a directory: '.*typo' "
+                                       r'\(it does not exist\)'):
+    datasets.load_numpy('mnist', data_dir=missing, source=source)
+  a_file = tmp_path / 'elsewhere' / 't10k-labels-idx1-ubyte'
+  with pytest.raises(ValueError, match=r'`data_dir` is not a directory: .*\(a file\)'):
+    datasets.load('mnist', data_dir=a_file)
+  with pytest.raises(ValueError, match='`data_dir` is not a directory'):
+    datasets.first_available(['mnist', 'digits'], data_dir=missing)
+  assert not missing.exists()
+
+
+def test_a_truncated_gzip_idx_file_is_named(tmp_path):
+  write_mnist_family(tmp_path, 3, 2, compress=True)
+  path = tmp_path / 't10k-images-idx3-ubyte.gz'
+  path.write_bytes(path.read_bytes()[:-20])
+  with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte.gz' is a truncated or corrupt "
+                                       'gzip file'):
+    datasets.load_numpy('mnist', split='test', data_dir=tmp_path, source='local')

@@ -95,3 +95,26 @@ def test_binarize_argument_errors_are_named():
     binarize(ALL_PIXELS, seed=[0, 0], threshold=0.5)
   with pytest.raises(ValueError, match='`threshold` must lie in'):
     binarize(ALL_PIXELS, threshold=128)
+
+
+def test_dequantized_batches_with_fewer_images_than_a_batch_yield_them_all():
+  images = np.arange(10, dtype=np.uint8).reshape(10, 1, 1, 1) * 20
+  for shuffle in (True, False):
+    batches = [b.numpy() for b in dequantized_batches(images, 32, seed=0, shuffle=shuffle)]
+    assert [b.shape for b in batches] == [(10, 1)], shuffle
+    np.testing.assert_array_equal(np.sort(np.floor(batches[0][:, 0] * 256.)),
+                                  images.ravel())
+
+
+@pytest.mark.parametrize('batch_size, error, match', [
+    (0, ValueError, '`batch_size` must be positive; got 0'),
+    (2.5, TypeError, '`batch_size` must be an int; got 2.5'),
+])
+def test_dequantized_batches_refuse_a_bad_batch_size(batch_size, error, match):
+  with pytest.raises(error, match=match):
+    dequantized_batches(np.zeros([4, 2, 2], np.uint8), batch_size, seed=0)
+
+
+def test_dequantized_batches_refuse_no_images():
+  with pytest.raises(ValueError, match=r'`images` must hold at least one image.*\[0, 2, 2\]'):
+    dequantized_batches(np.zeros([0, 2, 2], np.uint8), 4, seed=0)

@@ -11,6 +11,7 @@ import cases_smoothed
 import registry
 from tfp_rbm import distributions as tfrd
 from tfp_rbm import mcmc
+from tfp_rbm.distributions import smoothed_rbm
 
 
 def _parameters(num_a, num_b, seed, scale=0.7, delta_margin=0.4):
@@ -280,3 +281,86 @@ def test_spins_of_wrong_size_dtype_or_value_name_the_argument():
     dist.spin_energy(half)
   with pytest.raises(tf.errors.InvalidArgumentError, match='`initial_state` must hold spins'):
     dist.sample(2, seed=(1, 2), num_steps=1, initial_state=half)
+
+
+def _rank_one_or_full(rank_one, rng):
+  """A 6 x 4 coupling; rank one makes the bound `B(W)` equal to `||W||_2` exactly."""
+  if rank_one:
+    return np.outer(rng.normal(size=6), rng.normal(size=4)) * 0.4
+  return rng.normal(size=[6, 4]) * 0.7
+
+
+@pytest.mark.parametrize('rank_one', [False, True], ids=['full_rank', 'rank_one'])
+@pytest.mark.parametrize('dtype', [tf.float32, tf.float64])
+@pytest.mark.parametrize('margin', [-16., -30., -100.])
+def test_very_negative_margins_keep_the_precision_positive_definite(margin, dtype, rank_one):
+  """`softplus(margin)` rounds away next to `B(W)`; the floor keeps `J~` well conditioned.
+
+  In float32 at margin -16 `delta` was `||W||_2` exactly, and every log_prob
+  and sample NaN.
+  """
+  rng = np.random.default_rng(17)
+  w = _rank_one_or_full(rank_one, rng)
+  dist = tfrd.SmoothedRBM(tf.constant(w, dtype), tf.constant(rng.normal(size=[10]), dtype),
+                          margin=tf.constant(margin, dtype), validate_args=True)
+  eps = np.finfo(dtype.as_numpy_dtype).eps
+  norm = np.linalg.norm(w.astype(dtype.as_numpy_dtype).astype(np.float64), ord=2)
+  delta = float(dist.delta_parameter().numpy())
+  # The floor is `log(2) sqrt(eps) B(W)`; a few eps of rounding are allowed for.
+  assert delta - norm >= 0.6 * np.sqrt(eps) * norm
+  j = cases_smoothed.coupling_matrix(w.astype(dtype.as_numpy_dtype).astype(np.float64))
+  _, expected_log_det = np.linalg.slogdet(j + delta * np.eye(10))
+  np.testing.assert_allclose(dist.log_det_precision().numpy(), expected_log_det,
+                             atol=0.05 if dtype == tf.float32 else 1e-5)
+  z = dist.sample(200, seed=(1, 2), num_steps=3).numpy()
+  assert np.all(np.isfinite(z))
+  # The flattest direction of the smoothing has variance 1 / (delta - ||W||_2).
+  assert np.std(z) < 10. / np.sqrt(delta - norm)
+  log_prob = dist.log_prob(z).numpy()
+  assert np.all(np.isfinite(log_prob))
+  if dtype == tf.float64:
+    expected = cases_smoothed.smoothed_log_prob_exact(dist[tf.newaxis], z[:, None, :])[:, 0]
+    np.testing.assert_allclose(log_prob, expected, rtol=1e-6)
+  validated = tfrd.SmoothedRBM(dist.weights, dist.field, delta=dist.delta_parameter(),
+                               validate_args=True)
+  np.testing.assert_allclose(validated.log_prob(z).numpy(), log_prob, rtol=1e-4)
+
+
+@pytest.mark.parametrize('dtype', [tf.float32, tf.float64])
+def test_delta_from_margin_is_bound_plus_softplus_margin_above_the_floor(dtype):
+  """`B + c softplus(softplus(m) / c)`, `c = sqrt(eps) B + eps`: `B + softplus(m)` past `40 c`."""
+  rng = np.random.default_rng(18)
+  w = tf.constant(rng.normal(size=[4, 5, 4]), dtype)
+  margin = tf.constant([-30., -5., 0., 3.], dtype)
+  delta = smoothed_rbm.delta_from_margin(w, margin).numpy()
+  bound = cases_smoothed.spectral_bound_reference(w.numpy().astype(np.float64))
+  softplus = np.log1p(np.exp(margin.numpy().astype(np.float64)))
+  eps = np.finfo(dtype.as_numpy_dtype).eps
+  floor = np.sqrt(eps) * bound + eps
+  rtol = 1e-6 if dtype == tf.float32 else 1e-12
+  np.testing.assert_allclose(delta, bound + floor * np.logaddexp(0., softplus / floor),
+                             rtol=rtol)
+  above = softplus > 40. * floor
+  assert above[2:].all()  # Margins 0 and 3 in either dtype.
+  np.testing.assert_allclose(delta[above], (bound + softplus)[above], rtol=rtol)
+
+
+def test_margin_gradient_survives_the_floor():
+  """The smooth floor passes a positive gradient to `margin` and `weights` at every margin."""
+  w = tf.Variable(np.random.default_rng(19).normal(size=[4, 3]), dtype=tf.float32)
+  for value in (-100., -16., 0., 10.):
+    margin = tf.Variable(value)
+    with tf.GradientTape() as tape:
+      delta = smoothed_rbm.delta_from_margin(w, margin)
+    grad_w, grad_margin = tape.gradient(delta, [w, margin])
+    assert np.all(np.isfinite(grad_w.numpy())) and float(grad_margin) >= 0.
+    assert np.isfinite(float(grad_margin))
+
+
+def test_a_delta_within_rounding_of_the_spectral_norm_is_refused():
+  """`delta` passing a bare `delta > ||W||_2` by one ulp would fail the Cholesky factor."""
+  w = np.array([[3., 4.]], np.float32)  # ||W||_2 = 5
+  with pytest.raises(tf.errors.InvalidArgumentError, match='largest singular value'):
+    tfrd.SmoothedRBM(w, np.zeros(3, np.float32), delta=np.nextafter(np.float32(5.), 6.),
+                     validate_args=True)
+  tfrd.SmoothedRBM(w, np.zeros(3, np.float32), delta=np.float32(5.01), validate_args=True)

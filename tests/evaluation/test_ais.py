@@ -175,8 +175,9 @@ def test_schedules():
   np.testing.assert_array_equal(evaluation.annealing_schedule(custom), custom)
 
 
+# NaN passes every order check (its comparisons are False): only finiteness refuses it.
 @pytest.mark.parametrize('betas', [[0., 1.2, 1.], [0.1, 1.], [0., 0.6, 0.4, 1.], [1.],
-                                   [[0., 1.]], 0])
+                                   [[0., 1.]], 0, [0., np.nan, 1.]])
 def test_bad_betas_raise(betas):
   with pytest.raises(ValueError, match='`betas`'):
     evaluation.annealing_schedule(betas)

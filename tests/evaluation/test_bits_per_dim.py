@@ -27,6 +27,28 @@ def test_bits_per_dim_formula():
       (-log_prob + 4 * np.log(16.)) / (4 * np.log(2.)))
 
 
+def test_bits_per_dim_without_quantization_has_no_offset():
+  log_prob = np.array([-10., 25.])
+  np.testing.assert_allclose(evaluation.bits_per_dim(log_prob, num_dims=4, num_bins=None),
+                             -log_prob / (4 * np.log(2.)))
+  inside_a_graph = tf.function(lambda x: evaluation.bits_per_dim(x, np.int64(4), None))
+  np.testing.assert_allclose(inside_a_graph(tf.constant(log_prob)).numpy(),
+                             -log_prob / (4 * np.log(2.)))
+
+
+@pytest.mark.parametrize('num_dims,num_bins,error,match', [
+    (0, 256, ValueError, '`num_dims` must be at least 1'),
+    (-3, 256, ValueError, '`num_dims` must be at least 1'),
+    (4, 1, ValueError, '`num_bins` must be at least 2'),
+    (4, 0, ValueError, '`num_bins` must be at least 2'),
+    (4.5, 256, TypeError, '`num_dims` must be an integer'),
+    (4, '256', TypeError, '`num_bins` must be an integer'),
+])
+def test_bits_per_dim_refuses_bad_counts(num_dims, num_bins, error, match):
+  with pytest.raises(error, match=match):
+    evaluation.bits_per_dim(-10., num_dims=num_dims, num_bins=num_bins)
+
+
 def _flow():
   """`x = sigmoid(2 z)` reshaped to 8 x 8 x 1 images, `z` from a 64 x 6 GB-RBM."""
   rng = np.random.default_rng(0)
@@ -112,9 +134,19 @@ def test_evaluate_flow_names_the_supported_bases():
 def test_evaluate_flow_needs_8_bit_pixel_values():
   too_large = _images().astype(np.int32)
   too_large[0, 0, 0, 0] = 256
-  for images in (_images() / 255., _images() * 1.001, too_large):
+  negative = _images().astype(np.int32)  # The only case that the lower bound alone refuses.
+  negative[0, 0, 0, 0] = -1
+  for images in (_images() / 255., _images() * 1.001, too_large, negative):
     with pytest.raises(ValueError, match=r'integer pixel values in \[0, 255\]'):
       evaluation.evaluate_flow(_flow(), images, betas=3)
+
+
+def test_evaluate_flow_refuses_an_empty_dataset_before_any_annealing():
+  with pytest.raises(ValueError, match='`dataset` holds no images'):
+    evaluation.evaluate_flow(_flow(), np.zeros([0, 8, 8, 1], np.uint8), betas=3)
+  empty = tf.data.Dataset.from_tensor_slices(np.zeros([0, 8, 8, 1], np.uint8)).batch(4)
+  with pytest.raises(ValueError, match='`dataset` holds no images'):
+    evaluation.evaluate_flow(_flow(), empty, betas=3)
 
 
 def test_evaluate_flow_with_a_smoothed_base_gives_ais_and_exact_without_raise():

@@ -219,3 +219,103 @@ def test_report_skipped_updates_warns_once_per_skip_and_validates_the_base():
   base = tfrd.SmoothedRBM(weights, np.zeros(6), delta=tf.Variable(1., dtype=tf.float64))
   with pytest.raises(tf.errors.InvalidArgumentError, match='largest singular value'):
     training.report_skipped_updates(skipped, 1, base)
+
+
+def test_advance_starts_from_the_stored_states():
+  """With no sweep and no reset, `advance` returns the buffer rows it drew, unchanged.
+
+  The rows are real numbers no fresh noise can reproduce, so chains restarted
+  from noise at every step (instead of continued) fail here.
+  """
+  base = _gaussian_bernoulli()
+  chains = training.PersistentChains(base, buffer_size=8, num_gibbs_steps=0,
+                                     reset_fraction=0., seed=2)
+  stored = np.arange(24.).reshape([8, 3]) / 7.
+  chains.states.assign(stored)
+  drawn = set()
+  for _ in range(3):
+    out = chains.advance(base, 5).numpy()
+    rows = [np.flatnonzero(np.all(stored == row, axis=-1)) for row in out]
+    assert all(len(r) == 1 for r in rows), out
+    assert len({int(r[0]) for r in rows}) == 5  # Drawn without replacement.
+    drawn.update(int(r[0]) for r in rows)
+    np.testing.assert_array_equal(chains.states.numpy(), stored)
+  assert len(drawn) > 5  # A new draw of rows at every step.
+
+
+def _identity_sweep_rbm(num_units=6):
+  """A binary RBM whose Gibbs sweep returns its state (up to probability 1e-8 per unit).
+
+  `h = v` and then `v = h`: `W = 40 I`, biases -20, so each conditional is
+  `sigmoid(+-20)`.
+  """
+  return tfrd.BernoulliRBM(40. * np.eye(num_units), np.full(num_units, -20.),
+                           np.full(num_units, -20.))
+
+
+def test_advance_continues_the_chains_over_several_steps():
+  """Chains continued by an identity sweep keep the buffer's rows, step after step.
+
+  16 distinct rows of 64 states: a restart from noise would match all 24
+  returned rows with probability `(1/4)^24`.
+  """
+  base = _identity_sweep_rbm()
+  chains = training.PersistentChains(base, buffer_size=16, num_gibbs_steps=3,
+                                     reset_fraction=0., seed=4)
+  stored = cases_distributions.all_binary_states(6)[::4]
+  chains.states.assign(stored)
+  for _ in range(3):
+    out = chains.advance(base, 8).numpy()
+    assert all(np.any(np.all(stored == row, axis=-1)) for row in out), out
+    np.testing.assert_array_equal(chains.states.numpy(), stored)
+  # The same base restarting every chain from noise leaves the buffer's rows.
+  restarting = training.PersistentChains(base, buffer_size=16, num_gibbs_steps=3,
+                                         reset_fraction=1., seed=4)
+  restarting.states.assign(stored)
+  out = restarting.advance(base, 16).numpy()
+  assert not all(np.any(np.all(stored == row, axis=-1)) for row in out)
+
+
+@pytest.mark.parametrize('num_chains', [np.int64(11), np.int32(11), tf.constant(11)],
+                         ids=['int64', 'int32', 'tensor'])
+def test_num_chains_above_the_buffer_is_refused_whatever_its_type(num_chains):
+  rbm = _rbm()
+  chains = training.PersistentChains(rbm, buffer_size=10)
+  with pytest.raises(ValueError, match='`num_chains`=11 exceeds the buffer size 10'):
+    chains.advance(rbm, num_chains)
+
+
+@pytest.mark.parametrize('jit_compile', [False, True])
+@pytest.mark.parametrize('two_variables', [False, True], ids=['one', 'two'])
+def test_apply_finite_update_skips_a_finite_loss_with_a_partly_infinite_gradient(
+    jit_compile, two_variables):
+  """`sqrt(v0) + v1^2` at `v = [0, 2]`: loss 4, gradient `[inf, 4]`; nothing is applied.
+
+  A guard checking that any (rather than every) entry, or any variable's
+  gradient, is finite would apply the update.
+  """
+  if two_variables:
+    variables = [tf.Variable(0.), tf.Variable(2.)]
+    loss_fn = lambda: tf.sqrt(variables[0]) + variables[1]**2
+  else:
+    variables = [tf.Variable([0., 2.])]
+    loss_fn = lambda: tf.sqrt(variables[0][0]) + variables[0][1]**2
+  skipped = tf.Variable(0, dtype=tf.int64, trainable=False)
+  optimizer = keras.optimizers.SGD(0.1)
+
+  @tf.function(jit_compile=jit_compile)
+  def step():
+    with tf.GradientTape() as tape:
+      loss = loss_fn()
+    grads = tape.gradient(loss, variables)
+    return loss, grads, training.apply_finite_update(optimizer, loss, grads, variables,
+                                                     skipped)
+
+  loss, grads, applied = step()
+  assert float(loss) == 4.
+  flat_grads = np.concatenate([np.ravel(g.numpy()) for g in grads])
+  assert np.isinf(flat_grads[0]) and flat_grads[1] == 4.
+  assert not bool(applied)
+  assert int(skipped.numpy()) == 1
+  np.testing.assert_array_equal(np.concatenate([np.ravel(v.numpy()) for v in variables]),
+                                [0., 2.])

@@ -13,6 +13,7 @@ distributed gzipped (`train-images-idx3-ubyte.gz`); both forms are read.
 
 import gzip
 import os
+import zlib
 
 import numpy as np
 
@@ -47,13 +48,19 @@ def read_idx(path):
     An array of the file's shape, in native byte order.
 
   Raises:
-    ValueError: if the file does not start with an IDX header, or its size
+    ValueError: naming the file, if it is a truncated or corrupt gzip file,
+      does not start with an IDX header, or its size
       disagrees with the dimensions in the header.
   """
   with open(path, 'rb') as f:
     raw = f.read()
   if raw[:2] == _GZIP_MAGIC:
-    raw = gzip.decompress(raw)
+    try:
+      raw = gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as error:  # truncated or corrupt
+      raise ValueError(
+          f'{os.fspath(path)!r} is a truncated or corrupt gzip file '
+          f'({len(raw)} bytes): {error}') from None
   if len(raw) < 4 or raw[:2] != b'\0\0' or raw[2] not in _IDX_DTYPES:
     raise ValueError(
         f'{os.fspath(path)!r} is not an IDX file: its magic number is '
@@ -63,6 +70,10 @@ def read_idx(path):
   dtype = _IDX_DTYPES[raw[2]]
   ndim = raw[3]
   header_size = 4 + 4 * ndim
+  if len(raw) < header_size:
+    raise ValueError(
+        f'IDX file {os.fspath(path)!r} has {len(raw)} bytes (uncompressed), fewer than '
+        f'its header of {ndim} dimensions needs ({header_size}).')
   shape = tuple(int(d) for d in np.frombuffer(raw, '>i4', ndim, offset=4))
   expected_size = header_size + dtype.itemsize * int(np.prod(shape))
   if len(raw) != expected_size:

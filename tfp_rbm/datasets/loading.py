@@ -87,7 +87,8 @@ def load(name, split='train', *, data_dir=None, source='auto',
   Args:
     name: one of `NAMES`.
     split: `'train'` or `'test'`.
-    data_dir: optional directory searched first (see the module docstring).
+    data_dir: optional directory searched first (see the module docstring);
+      it must exist, unless `download=True` lets TFDS create it.
     source: one of `SOURCES`; `'auto'` tries TFDS, then local files.
     with_labels: if True, elements are `(image, label)` with int64 labels.
     download: if True, let TFDS download and prepare a missing copy.
@@ -96,8 +97,8 @@ def load(name, split='train', *, data_dir=None, source='auto',
     A `tf.data.Dataset` of images, or of `(image, label)` pairs.
 
   Raises:
-    ValueError: for an unknown `name`, `split` or `source`, or a `source`
-      that `name` does not have.
+    ValueError: for an unknown `name`, `split` or `source`, a `source`
+      that `name` does not have, or a `data_dir` that is not a directory.
     FileNotFoundError: when no copy is found; the message says where to put
       the files.
     ImportError: for `source='tfds'` without tensorflow-datasets.
@@ -140,8 +141,10 @@ def first_available(names, data_dir=None):
   shipped digits: `first_available(['fashion_mnist', 'digits'])`.
 
   Raises:
+    ValueError: if `data_dir` is given but is not a directory.
     FileNotFoundError: when none is found (naming where to put the files).
   """
+  _check_data_dir(data_dir, download=False)
   errors = []
   for name in names:
     _check_choice('dataset name', name, NAMES)
@@ -186,11 +189,25 @@ def _check_choice(what, value, choices):
         f'{", ".join(repr(c) for c in choices)}.')
 
 
+def _check_data_dir(data_dir, download):
+  """Raises unless `data_dir` is None or a directory (TFDS creates it for a download)."""
+  if data_dir is None or download:
+    return
+  path = os.path.expanduser(os.fspath(data_dir))
+  if not os.path.isdir(path):
+    raise ValueError(
+        f'Argument `data_dir` is not a directory: {path!r} '
+        f'({"a file" if os.path.exists(path) else "it does not exist"}). '
+        'Nothing else is searched in its place: fix the path, or leave it out to '
+        f'search ${DATA_DIR_ENV_VAR} and the system locations.')
+
+
 def _find(name, split, data_dir, source, download=False):
   """A prepared TFDS builder, or the `(images, labels)` arrays."""
   _check_choice('dataset name', name, NAMES)
   _check_choice('split', split, SPLITS)
   _check_choice('source', source, SOURCES)
+  _check_data_dir(data_dir, download and source in ('auto', 'tfds'))
   if name in _SHIPPED:
     if source not in ('auto', 'shipped'):
       raise ValueError(

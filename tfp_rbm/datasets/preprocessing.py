@@ -69,10 +69,11 @@ def dequantized_batches(images, batch_size, seed, shuffle=False, dtype=tf.float3
   as by `dequantize`. With `shuffle=True` (training) the images are shuffled
   afresh on every pass over the dataset (`reshuffle_each_iteration`), every
   batch gets new noise on every pass, and a last partial batch is dropped so
-  that every step sees `batch_size` images. With `shuffle=False`
-  (evaluation) the order is kept, the last batch may be smaller, and every
-  pass gives the same values: the noise of batch `k` is drawn with the
-  stateless seed `[seed, k]`.
+  that every step sees `batch_size` images; with fewer than `batch_size`
+  images, each pass is one batch of all of them (never an empty dataset).
+  With `shuffle=False` (evaluation) the order is kept, the last batch may be
+  smaller, and every pass gives the same values: the noise of batch `k` is
+  drawn with the stateless seed `[seed, k]`.
 
   #### Examples
 
@@ -87,21 +88,33 @@ def dequantized_batches(images, batch_size, seed, shuffle=False, dtype=tf.float3
 
   Args:
     images: uint8 array or tensor `[N, ...]` of `N` images (any image shape).
-    batch_size: Python int, images per batch.
+    batch_size: positive Python int, images per batch.
     seed: Python int; seeds the shuffle and the dequantization noise.
-    shuffle: whether to shuffle (and drop a last partial batch) for training.
+    shuffle: whether to shuffle (and drop a last partial batch, when there is
+      a full one) for training.
     dtype: `tf.float32` or `tf.float64`.
 
   Returns:
     A `tf.data.Dataset` of `dtype` tensors `[batch_size, H * W * C]`.
+
+  Raises:
+    TypeError: if `images` are not uint8 or `batch_size` is not an int.
+    ValueError: if `images` hold no image or `batch_size` is not positive.
   """
   pixels = _as_pixels(images)
+  if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+    raise TypeError(f'Argument `batch_size` must be an int; got {batch_size!r}.')
+  if batch_size < 1:
+    raise ValueError(f'Argument `batch_size` must be positive; got {batch_size}.')
+  if pixels.shape.rank == 0 or pixels.shape[0] == 0:
+    raise ValueError('Argument `images` must hold at least one image `[N, ...]`, N > 0; '
+                     f'got shape {pixels.shape.as_list()}.')
   num_images = int(pixels.shape[0])
   flat = tf.reshape(pixels, [num_images, -1])
   ds = tf.data.Dataset.from_tensor_slices(flat)
   if shuffle:
     ds = ds.shuffle(num_images, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=True)
+    ds = ds.batch(batch_size, drop_remainder=num_images >= batch_size)
     # A new pair of noise seeds per batch, different on every pass.
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
     ds = tf.data.Dataset.zip(ds, seeds)

@@ -113,7 +113,7 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
       self._max_enumeration_bits = max_enumeration_bits
       self._check_static_shapes()
       validation.check_batch_shapes(type(self).parameter_properties(dtype),
-                                    self._named_parameters())
+                                    self._named_parameters(), fitted=('log_normalizer',))
       super().__init__(
           dtype=dtype,
           reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
@@ -264,8 +264,7 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
         seed, n=3, salt=type(self).__name__)
     if num_steps is None:
       num_steps = self.default_gibbs_steps
-    if isinstance(num_steps, int) and num_steps < 0:
-      raise ValueError(f'Argument `num_steps` must be >= 0; got {num_steps}.')
+    num_steps = validation.check_integer(num_steps, 'num_steps', minimum=0)
     if initial_state is None:
       state = self.initial_chain_state(n, init_seed)
     else:
@@ -344,7 +343,8 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
     """`{'proposal_<key>': tensor}`: `proposal` with the model's own values filled in."""
     own = {arg: getattr(self, '_' + arg) for arg in self._PROPOSAL_KEYS}
     return {'proposal_' + arg: value for arg, value in validation.proposal_parameters(
-        proposal, own, self.dtype, type(self).__name__).items()}
+        proposal, own, self.dtype, type(self).__name__,
+        shape=self.batch_shape.concatenate(self.event_shape)).items()}
 
   def proposal_log_normalizer(self, proposal=None):
     """log Z of the chains' variable under `annealed(0, proposal)`, in closed form."""

@@ -93,7 +93,8 @@ class RestrictedBoltzmannMachine(boltzmann_machine.BoltzmannMachine):
   def _convert_hidden(self, hidden):
     """`hidden` as a tensor of this dtype with `num_hidden` units, named in errors."""
     hidden = validation.convert_value(hidden, self.dtype, 'hidden')
-    validation.check_event_value(hidden, self.dtype, self.num_hidden, 'hidden')
+    validation.check_event_value(hidden, self.dtype, self.num_hidden, 'hidden',
+                                 self.batch_shape)
     return hidden
 
   # -- Energies and conditionals --------------------------------------------

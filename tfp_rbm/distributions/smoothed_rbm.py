@@ -1,5 +1,6 @@
 """The Gaussian-smoothed restricted Boltzmann machine (RBM-Flow base)."""
 
+import numpy as np
 import tensorflow as tf
 from tensorflow_probability.python.bijectors import softplus as softplus_bijector
 from tensorflow_probability.python.internal import assert_util
@@ -17,7 +18,29 @@ from tfp_rbm.distributions import spin_rbm
 from tfp_rbm.internal import noise
 from tfp_rbm.internal import spectral_bound
 
-__all__ = ['SmoothedRBM']
+__all__ = ['SmoothedRBM', 'delta_from_margin']
+
+
+def delta_from_margin(weights, margin):
+  """`delta = B(W) + c softplus(softplus(margin) / c)`, `c = sqrt(eps) B(W) + eps`.
+
+  `B(W) >= ||W||_2` is `spectral_norm_bound`. The margin term is a smooth
+  maximum of `softplus(margin)` and `c log 2`: `softplus(margin)` itself for
+  any margin that rounding does not erase, and a relative floor that keeps
+  `J + delta I` (and its Schur complement) well conditioned for the rest; see
+  `SmoothedRBM`.
+
+  Args:
+    weights: float tensor, `batch_shape + [N_a, N_b]`.
+    margin: float tensor of the same dtype, broadcasting with `batch_shape`.
+
+  Returns:
+    `delta`, the broadcast batch shape, `> ||W||_2`.
+  """
+  bound = spectral_bound.spectral_norm_bound(weights)
+  eps = dtype_util.eps(weights.dtype)
+  floor = np.sqrt(eps) * bound + eps
+  return bound + floor * tf.math.softplus(tf.math.softplus(margin) / floor)
 
 
 class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
@@ -44,10 +67,25 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
   exp(-E(s))` over `s` with `s_i^2 = 1` gives the minus sign, as its eq. 15
   does.) The eigenvalues of `J` are `+-` the singular values of `W`, so `J~`
   is positive definite exactly when `delta > ||W||_2`. Given `margin` instead
-  of `delta`, `delta = B(W) + softplus(margin)` keeps it so during training,
-  `B(W) >= ||W||_2` being a certified upper bound within a factor
-  `rank(W)^(1/256)` of it (`spectral_norm_bound`). `log Z_s` is exact by
-  enumerating the smaller group (here `b`):
+  of `delta`,
+
+  ```none
+  delta = B(W) + c softplus(softplus(margin) / c),   c = sqrt(eps) B(W) + eps
+  ```
+
+  keeps it so during training (`delta_from_margin`), `B(W) >= ||W||_2` being a
+  certified upper bound within a factor `rank(W)^(1/256)` of it
+  (`spectral_norm_bound`) and `eps` the dtype's machine epsilon. The margin
+  term is `softplus(margin)` to rounding once that exceeds `40 c`, and never
+  less than `c log 2` however negative `margin` is: `softplus(margin)` alone
+  would vanish next to `B(W)` in rounding (float32 at `margin = -16`), leaving
+  `J~` singular. So `delta - ||W||_2 >= log(2) sqrt(eps) ||W||_2`, far above
+  the rounding of `B(W)` (a few `eps`), and the Schur complement `S` below,
+  whose eigenvalues are `delta - sigma_i^2 / delta`, has condition number
+  `delta^2 / (delta^2 - ||W||_2^2) <= 1 / (2 log(2) sqrt(eps))` (2e3 in
+  float32, 5e7 in float64): its Cholesky factorization succeeds in either
+  dtype for every `margin`. `log Z_s` is exact by enumerating the smaller
+  group (here `b`):
 
   ```none
   Z_s = sum_{s_b} exp(h_b.s_b) prod_i 2 cosh((W s_b + h_a)_i)
@@ -76,7 +114,7 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
   base = tfp_rbm.distributions.SmoothedRBM(
       weights=tf.Variable(tf.random.normal([8, 6], stddev=0.1)),
       field=tf.Variable(tf.zeros([14])),
-      margin=tf.Variable(0.))               # delta = B(W) + softplus(margin)
+      margin=tf.Variable(0.))               # delta ~ B(W) + softplus(margin)
   z = base.sample(100, seed=(0, 1), num_steps=50)
   base.log_prob(z)                          # exact: 2^6 states of the smaller group
   code = base.spin_posterior(z).mode()      # the discrete code of each point
@@ -98,8 +136,9 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
 
     Like `tfd.Bernoulli`'s `logits`/`probs`, exactly one of `delta` and
     `margin` is given; `delta_parameter()` is `delta` either way. With
-    `margin`, `delta = B(W) + softplus(margin)`, so `J + delta I` is
-    positive definite for every value of the trainable `weights` and
+    `margin`, `delta = B(W) + softplus(margin)` (floored at
+    `B(W) (1 + log(2) sqrt(eps))`, see the class docstring), so `J + delta I`
+    is positive definite for every value of the trainable `weights` and
     `margin`. `B(W)` is a certified upper bound on `||W||_2`: with
     `G = W^T W` of the smaller group and `p = 256`,
     `B(W) = (sum_i sigma_i^p)^(1/p) = ||G^64||_F^(1/128)`, at most
@@ -118,7 +157,9 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
       field: float tensor or variable, `batch_shape + [N_a + N_b]`, the field
         `h` on all spins (group `a` first).
       delta: positive float tensor or variable, `batch_shape`, the smoothing
-        precision; must exceed the largest singular value of `weights`.
+        precision; must exceed the largest singular value of `weights` (by a
+        relative `sqrt(eps) / 2`, `eps` the dtype's machine epsilon, so that
+        rounding cannot make `J + delta I` singular).
       margin: float tensor or variable, `batch_shape`, unconstrained: the
         alternative to `delta` that keeps `J + delta I` positive definite.
       log_normalizer: optional estimate of the distribution's log Z (e.g.
@@ -128,7 +169,8 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
         computes log Z exactly when none is supplied, in
         `[0, MAX_ENUMERATION_BITS]` (24).
       validate_args: check finiteness of parameters and data, `delta > 0` and
-        `delta > ||weights||_2`.
+        `delta > (1 + sqrt(eps) / 2) ||weights||_2` (a `delta` from `margin`
+        always is).
       allow_nan_stats: TFP's flag, kept for interface compatibility.
       name: name scope of the ops.
 
@@ -182,11 +224,10 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
             tf.compat.dimension_value(self._weights.shape[-1]))
 
   def _derived_parameters(self, params):
-    """`delta`: the given one or `B(W) + softplus(margin)` (one bound per public method)."""
+    """`delta`: the given one or `delta_from_margin` (one bound per public method)."""
     if params['margin'] is None:
       return {}
-    return {'delta': spectral_bound.spectral_norm_bound(params['weights'])
-                     + tf.math.softplus(params['margin'])}
+    return {'delta': delta_from_margin(params['weights'], params['margin'])}
 
   def delta_parameter(self, name='delta_parameter'):
     """The smoothing precision `delta`, `batch_shape`: given, or from `margin`."""
@@ -233,10 +274,14 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
       # A parameter missing from `checked` here is a constant: no variable is read twice.
       w = checked.get('weights', self._weights)
       delta = checked.get('delta', self._delta)
+      # A gap within rounding of `||W||_2` would pass, then fail the Cholesky factor.
+      relative_gap = 0.5 * np.sqrt(dtype_util.eps(self.dtype))
+      min_delta = (1. + relative_gap) * spectral_bound.spectral_norm(tf.convert_to_tensor(w))
       assertions.append(assert_util.assert_less(
-          spectral_bound.spectral_norm(tf.convert_to_tensor(w)), tf.convert_to_tensor(delta),
+          min_delta, tf.convert_to_tensor(delta),
           message='Argument `delta` must exceed the largest singular value of '
-                  '`weights` (J + delta I must be positive definite).'))
+                  '`weights` (J + delta I must be positive definite), by a relative '
+                  'sqrt(eps) / 2 that rounding cannot erase.'))
     return assertions
 
   # -- The coupling and its Gaussian ----------------------------------------

@@ -30,12 +30,14 @@ import tqdm
 from tensorflow_probability.python.internal import samplers
 
 from tfp_rbm.distributions import boltzmann_machine
+from tfp_rbm.internal import validation
 
 __all__ = [
     'DEFAULT_BLOCK_SIZE',
     'SCHEDULES',
     'annealing_schedule',
     'check_annealable',
+    'check_block_size',
     'linear_schedule',
     'run_annealing',
     'sigmoid_schedule',
@@ -55,6 +57,11 @@ def check_annealable(distribution):
         'a tractable proposal), which AIS and RAISE need: it is offered by the bases on the '
         'energy-based core, `tfp_rbm.distributions.BoltzmannMachine`; got '
         f'{type(distribution).__name__}.')
+
+
+def check_block_size(block_size):
+  """`block_size` as a Python int >= 1, naming it otherwise (every AIS/RAISE entry point)."""
+  return validation.check_integer(block_size, 'block_size', minimum=1)
 
 
 def linear_schedule(num_temperatures):
@@ -99,16 +106,23 @@ def annealing_schedule(betas, schedule='linear'):
     float64 NumPy array `[beta_0 = 0, ..., beta_K = 1]`.
 
   Raises:
+    TypeError: if `betas` is neither an int nor an array of numbers.
     ValueError: if `betas` or `schedule` is not one of the above.
   """
+  if isinstance(betas, (bool, np.bool_, str, bytes)):
+    raise TypeError('Argument `betas` must be an int number of steps or a 1-D array of '
+                    f'temperatures; got {betas!r}.')
   if isinstance(betas, (int, np.integer)):
-    if betas < 1:
-      raise ValueError(f'Argument `betas` as a number of steps must be >= 1; got {betas}.')
+    betas = validation.check_integer(betas, 'betas', minimum=1)
     if schedule not in SCHEDULES:
       raise ValueError(
           f'Argument `schedule` must be one of {sorted(SCHEDULES)}; got {schedule!r}.')
-    return SCHEDULES[schedule](int(betas))
-  betas = np.asarray(betas, dtype=np.float64)
+    return SCHEDULES[schedule](betas)
+  try:
+    betas = np.asarray(betas, dtype=np.float64)
+  except (TypeError, ValueError):
+    raise TypeError('Argument `betas` must be an int number of steps or a 1-D array of '
+                    f'temperatures; got {type(betas).__name__}.') from None
   if betas.ndim != 1 or betas.size < 2:
     raise ValueError(
         'Argument `betas` must be an int or a 1-D array of at least 2 '
@@ -200,22 +214,31 @@ def run_annealing(distribution, state, betas, seed, proposal=None,
     proposal: the `beta = 0` machine's parameters (a dict), passed to
       `distribution.annealed`.
     reverse: anneal from `beta = 1` down to `beta = 0` (RAISE).
-    block_size: temperatures per compiled block; every block is padded to
-      this length (the padding is not run) so that the loop compiles once
-      per structure of `distribution`, whatever the number of temperatures.
+    block_size: temperatures per compiled block, a positive int; every block
+      is padded to this length (the padding is not run) so that the loop
+      compiles once per structure of `distribution`, whatever the number of
+      temperatures.
     progress: show a tqdm progress bar over the temperatures.
 
   Returns:
     state: the final chain states.
     log_weights: float64 tensor `sample_shape + batch_shape`.
+
+  Raises:
+    TypeError, ValueError: naming `block_size`, `betas` or `proposal` when
+      they are not as above.
   """
-  betas = np.asarray(betas, dtype=np.float64)
+  block_size = check_block_size(block_size)
+  betas = annealing_schedule(betas)
   if reverse:
     betas = betas[::-1]
   num_steps = betas.size - 1
   seed = samplers.sanitize_seed(seed, salt='run_annealing')
   state = tf.convert_to_tensor(state, dtype=distribution.dtype, name='state')
   if proposal is not None:
+    # `annealed` checks the proposal (a dict of the machine's keys and shapes),
+    # naming it, once here rather than inside the compiled loop.
+    distribution.annealed(tf.constant(0., distribution.dtype), proposal)
     proposal = tf.nest.map_structure(
         lambda t: tf.convert_to_tensor(t, dtype=distribution.dtype), proposal)
   log_weights = tf.zeros(tf.shape(distribution.chain_unnormalized_log_prob(state)),

@@ -14,6 +14,7 @@ from tfp_rbm.datasets import preprocessing
 from tfp_rbm.evaluation import annealing
 from tfp_rbm.evaluation import log_normalizer_estimation
 from tfp_rbm.evaluation import reverse_annealing
+from tfp_rbm.internal import validation
 
 __all__ = ['FlowEvaluation', 'bits_per_dim', 'evaluate_flow']
 
@@ -38,16 +39,27 @@ def bits_per_dim(log_prob, num_dims, num_bins=256):
   bits_per_dim(0., num_dims=784)     # uniform density on [0, 1]^784: 8.0
   ```
 
+  With `num_bins=None` the data are not quantized: the offset
+  `D log(num_bins)` is left out and the figure is `-log p(x) / (D log 2)`.
+
   Args:
     log_prob: log-density (nats) of dequantized data in `[0, 1]^D`; a number,
       array or tensor.
-    num_dims: `D`, the number of dimensions of one data point.
-    num_bins: number of discrete levels per dimension (256 for 8 bits).
+    num_dims: `D`, the number of dimensions of one data point, an int >= 1.
+    num_bins: number of discrete levels per dimension, an int >= 2 (256 for
+      8 bits), or None for data with no quantization.
 
   Returns:
     Bits per dimension, same shape as `log_prob`.
+
+  Raises:
+    TypeError: if `num_dims` or `num_bins` is not an integer (or None).
+    ValueError: if `num_dims < 1` or `num_bins < 2`.
   """
-  return (-log_prob + num_dims * np.log(num_bins)) / (num_dims * np.log(2.))
+  num_dims = validation.check_integer(num_dims, 'num_dims', minimum=1)
+  offset = 0. if num_bins is None else np.log(
+      validation.check_integer(num_bins, 'num_bins', minimum=2))
+  return (-log_prob + num_dims * offset) / (num_dims * np.log(2.))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,7 +159,7 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     TypeError: if `model` is not (and does not hold) a distribution, or its
       base is not one of the Boltzmann-machine bases.
     ValueError: if the images are not integers in [0, 255] (e.g. already
-      scaled to [0, 1]).
+      scaled to [0, 1]), `dataset` is empty, or a count or `betas` is bad.
   """
   flow = model if isinstance(model, distribution_lib.Distribution) else getattr(
       model, 'distribution', None)
@@ -159,6 +171,10 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
   event_shape = flow.event_shape.as_list()
   num_dims = int(np.prod(event_shape))
   betas = annealing.annealing_schedule(betas, schedule)
+  num_chains = validation.check_integer(num_chains, 'num_chains', minimum=2)
+  num_chains_per_point = validation.check_integer(
+      num_chains_per_point, 'num_chains_per_point', minimum=1)
+  batch_size = validation.check_integer(batch_size, 'batch_size', minimum=1)
   ais_seed, raise_seed, noise_seed = samplers.split_seed(
       samplers.sanitize_seed(seed, salt='evaluate_flow'), n=3)
 
@@ -190,6 +206,8 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
       sum_raise += float(tf.reduce_sum(log_p_raise + log_det))
       raise_log_normalizers.append((base_log_prob - log_p_raise).numpy())
 
+  if num_images == 0:
+    raise ValueError('Argument `dataset` holds no images: evaluate_flow needs at least one.')
   ais = log_normalizer_estimation.log_normalizer(
       base, 'ais', num_chains=num_chains, betas=betas, proposal=proposal,
       seed=ais_seed, progress=progress)

@@ -9,6 +9,7 @@ import tensorflow as tf
 from tensorflow_probability.python.internal import samplers
 
 from tfp_rbm.evaluation import annealing
+from tfp_rbm.internal import validation
 
 __all__ = ['LogNormalizerEstimate', 'log_normalizer']
 
@@ -109,7 +110,7 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
       temperatures (Salakhutdinov & Murray 2008).
     seed: stateless seed; the same seed gives the same estimate.
     progress: show a progress bar (useful for long runs).
-    block_size: temperatures per XLA-compiled block.
+    block_size: temperatures per XLA-compiled block, a positive int.
 
   Returns:
     A `LogNormalizerEstimate`. A `RuntimeWarning` says when its
@@ -117,8 +118,9 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
 
   Raises:
     TypeError: if `distribution` is not one of the Boltzmann-machine bases.
-    ValueError: for an unknown `method`, a bad `betas`, or `num_chains < 2`
-      (the spread needs two weights).
+    ValueError: for an unknown `method`, a bad `betas`, `block_size < 1`,
+      `num_chains < 2` (the spread needs two weights), or a `proposal` whose
+      keys or shapes are not the machine's.
 
   #### References
 
@@ -133,10 +135,9 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
     return LogNormalizerEstimate(value, value, value, None, 'exact')
   if method != 'ais':
     raise ValueError(f'Argument `method` must be one of {METHODS}; got {method!r}.')
-  if num_chains < 2:
-    raise ValueError(f'Argument `num_chains` must be at least 2 (for the spread); '
-                     f'got {num_chains}.')
+  num_chains = validation.check_integer(num_chains, 'num_chains', minimum=2)
   betas = annealing.annealing_schedule(betas, schedule)
+  block_size = annealing.check_block_size(block_size)
   dtype = distribution.dtype
   init_seed, sample_seed, anneal_seed = samplers.split_seed(
       samplers.sanitize_seed(seed, salt='log_normalizer'), n=3)

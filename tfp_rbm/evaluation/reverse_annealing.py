@@ -4,6 +4,7 @@ import tensorflow as tf
 from tensorflow_probability.python.internal import samplers
 
 from tfp_rbm.evaluation import annealing
+from tfp_rbm.internal import validation
 
 __all__ = ['raise_log_prob', 'supports_raise']
 
@@ -68,7 +69,7 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
       `distribution.fit_proposal(points)`; default the model's own.
     seed: stateless seed; the same seed gives the same estimate.
     progress: show a progress bar.
-    block_size: temperatures per XLA-compiled block.
+    block_size: temperatures per XLA-compiled block, a positive int.
 
   Returns:
     The estimate of `log p(x)`, shape `sample_shape + batch_shape`, in the
@@ -76,7 +77,9 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
 
   Raises:
     TypeError: if the distribution's chains do not run over its data variable.
-    ValueError: if `num_chains_per_point < 1` or `betas` is bad.
+    ValueError: if `num_chains_per_point < 1`, `block_size < 1`, `betas` is
+      bad, `x` does not fit the distribution's shapes, or `proposal` does not
+      fit the machine.
 
   #### References
 
@@ -90,12 +93,14 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
         '`chains_run_over_event` (a base whose Markov chain runs over the data '
         f'variable, e.g. a RestrictedBoltzmannMachine); {type(distribution).__name__} '
         'runs its chains over another variable.')
-  if num_chains_per_point < 1:
-    raise ValueError(f'Argument `num_chains_per_point` must be at least 1; '
-                     f'got {num_chains_per_point}.')
+  num_chains_per_point = validation.check_integer(
+      num_chains_per_point, 'num_chains_per_point', minimum=1)
   betas = annealing.annealing_schedule(betas, schedule)
+  block_size = annealing.check_block_size(block_size)
   dtype = distribution.dtype
-  x = tf.convert_to_tensor(x, dtype=dtype, name='x')
+  x = validation.convert_value(x, dtype, 'x')
+  validation.check_event_value(x, dtype, tf.compat.dimension_value(
+      distribution.event_shape[-1]), 'x', distribution.batch_shape)
   state = tf.broadcast_to(x, tf.concat([[num_chains_per_point], tf.shape(x)], 0))
   seed = samplers.sanitize_seed(seed, salt='raise_log_prob')
   _, log_weights = annealing.run_annealing(

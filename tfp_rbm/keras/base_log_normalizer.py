@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-__all__ = ['BaseLogNormalizer']
+__all__ = ['BaseLogNormalizer', 'check_estimate']
 
 
 class BaseLogNormalizer(tf.Module):
@@ -47,7 +47,7 @@ class BaseLogNormalizer(tf.Module):
     with self.name_scope:
       # NaN: no estimate for the base's current parameters.
       self._estimate = tf.Variable(
-          self._as_estimate(estimate), trainable=False, name='estimate',
+          check_estimate(estimate, base.dtype, 'estimate'), trainable=False, name='estimate',
           aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
 
   @property
@@ -63,8 +63,15 @@ class BaseLogNormalizer(tf.Module):
     return bool(np.isfinite(self._estimate.numpy()).all())
 
   def assign(self, estimate):
-    """Uses `estimate` for the base's current parameters; None drops the estimate."""
-    self._estimate.assign(self._as_estimate(estimate))
+    """Uses `estimate` for the base's current parameters; None drops the estimate.
+
+    Raises:
+      TypeError: if `estimate` is not a number (or numeric tensor) or None.
+      ValueError: if its shape is not the estimate's, or (eagerly) it is not
+        finite.
+    """
+    self._estimate.assign(check_estimate(estimate, self._base.dtype, 'estimate',
+                                         shape=self._estimate.shape))
 
   def forget(self, where=True):
     """Drops the estimate where `where` (a bool tensor) holds: the base changed."""
@@ -109,3 +116,36 @@ class BaseLogNormalizer(tf.Module):
     if tf.executing_eagerly() and np.any(np.isnan(log_z)):
       return self._base
     return self._base.with_log_normalizer(log_z)
+
+
+def check_estimate(value, dtype, arg, shape=None):
+  """A log Z estimate as a `dtype` tensor (None: NaN, no estimate), or a named error.
+
+  With `shape`, the estimate must have that shape (the held estimate's).
+
+  Eagerly, a given value must be finite: NaN means "no estimate", which is
+  said with None.
+  """
+  if value is None:
+    return tf.constant(np.nan, dtype)
+  value_dtype = (tf.as_dtype(value.dtype) if tf.is_tensor(value)
+                 else tf.as_dtype(np.asarray(value).dtype) if _is_numeric(value) else None)
+  if value_dtype is None or not (value_dtype.is_floating or value_dtype.is_integer):
+    raise TypeError(f'Argument `{arg}` must be a number, an estimate of log Z (or None '
+                    f'to drop it); got {value!r}.')
+  estimate = tf.cast(value, dtype)
+  if shape is not None and not estimate.shape.is_compatible_with(shape):
+    raise ValueError(f'Argument `{arg}` must have shape {shape}; got {estimate.shape}.')
+  if tf.executing_eagerly() and not np.all(np.isfinite(estimate.numpy())):
+    raise ValueError(f'Argument `{arg}` must be finite; got {estimate.numpy()} (None drops '
+                     'the estimate).')
+  return estimate
+
+
+def _is_numeric(value):
+  if isinstance(value, (bool, np.bool_)):
+    return False
+  try:
+    return np.asarray(value).dtype.kind in 'iuf'
+  except (TypeError, ValueError):
+    return False

@@ -1,7 +1,10 @@
 """A Keras 3 model around `tfd.TransformedDistribution(base, flow)`."""
 
 import collections
+import json
 import math
+import os
+import zipfile
 
 import keras
 import numpy as np
@@ -12,6 +15,7 @@ from tfp_rbm import bijectors
 from tfp_rbm import evaluation
 from tfp_rbm import flow_density
 from tfp_rbm import training
+from tfp_rbm.internal import validation
 from tfp_rbm.keras import base_log_normalizer as base_log_normalizer_lib
 from tfp_rbm.keras import callbacks as callbacks_lib
 from tfp_rbm.keras import specs
@@ -74,6 +78,20 @@ class FlowModel(keras.Model):
   Base and flow are given as specs (dicts, see `tfp_rbm.keras.specs`), which
   makes the model savable as `.keras`; they may also be given as TFP objects
   (`tf.train.Checkpoint` then saves the model, `.keras` cannot).
+  `FlowModel.load(path)` loads a `.keras` file and names the file in every
+  error (a truncated archive, a config that does not match the weights).
+
+  The data: every method that takes data (`fit`, `evaluate`, `log_prob`,
+  `call`, `initialize`) takes a batch with the examples on the leading axis,
+  `[N, event_size]` or `[N, *image_shape]` with `prod(image_shape) ==
+  event_size` (flattened in C order); any other shape is refused when the
+  step is traced, naming the shape. With `preprocessing={'alpha': a}` (and
+  `'high'`, default 1) the data must lie in `[0, high]` (in `(0, high)` when
+  `a = 0`): each batch's minimum and maximum are recorded, and after the
+  batch `fit` and `evaluate` raise a `ValueError` with the range found (the
+  update of that batch is skipped); `log_prob` checks at once when eager.
+  Non-finite values are not range errors: their update is skipped as above.
+  Under a `tf.distribute` strategy the first replica's batches are checked.
 
   #### Examples
 
@@ -115,28 +133,48 @@ class FlowModel(keras.Model):
         base's log Z at every step only up to this many units in the
         enumerated layer; above it, it is NaN. Default: the most that keep
         `2^bits * event_size <= 2^22` (16 for 64 dimensions, 12 for 784).
-      seed: int seed for the initial weights and the chains.
+      seed: int seed of the base's initial weights and of the chains: two
+        models built with the same seed start from the same state (the
+        flow's weights follow the flow spec's own `seed`).
       dtype: 'float32' or 'float64'.
       **kwargs: passed to `keras.Model` (e.g. `name`).
     """
     super().__init__(**kwargs)
-    self.event_size = int(event_size)
+    self.event_size = validation.check_integer(event_size, 'event_size', minimum=1)
+    if num_bins is not None:
+      validation.check_integer(num_bins, 'num_bins', minimum=2)
     self.num_bins = num_bins
-    self.seed = int(seed)
+    self.seed = validation.check_integer(seed, 'seed')
     if training_enumeration_bits is None:
       training_enumeration_bits = max(0, int(math.floor(22 - math.log2(self.event_size))))
-    self.training_enumeration_bits = int(training_enumeration_bits)
+    self.training_enumeration_bits = validation.check_integer(
+        training_enumeration_bits, 'training_enumeration_bits')
+    if dtype not in ('float32', 'float64', tf.float32, tf.float64):
+      raise ValueError(f"Argument `dtype` must be 'float32' or 'float64'; got {dtype!r}.")
     self.flow_dtype = tf.as_dtype(dtype)
+    _check_flow_spec(flow, self.event_size)
+    preprocessing = _check_preprocessing(preprocessing)
     self._specs = dict(base=base, flow=flow, preprocessing=preprocessing)
     self._chain_config = dict(buffer_size=buffer_size, num_gibbs_steps=num_gibbs_steps,
                               reset_fraction=reset_fraction)
     self._base = (specs.build_base(base, self.event_size, dtype, seed)
                   if isinstance(base, dict) else base)
+    _check_base(self._base, self.event_size)
     self._flow = self._make_flow(flow, preprocessing, dtype)
+    # Not model state, so a plain object: neither `.keras` nor checkpoints save it.
+    self._data_range = (None if preprocessing is None
+                        else _DataRange(preprocessing, self.flow_dtype))
     self.chains = None
     self.base_log_normalizer = None
+    if log_normalizer is not None and not flow_density.has_intractable_normalizer(self._base):
+      raise ValueError(f'Argument `log_normalizer`: the base {type(self._base).__name__} has '
+                       'an exact density and needs no log Z estimate.')
     if flow_density.has_intractable_normalizer(self._base):
-      self.chains = training.PersistentChains(self._base, seed=seed, **self._chain_config)
+      # An int seed would be stateful in TFP (another start on every call).
+      self.chains = training.PersistentChains(self._base, seed=_stateless_seed(self.seed),
+                                              **self._chain_config)
+      base_log_normalizer_lib.check_estimate(log_normalizer, self._base.dtype,
+                                             'log_normalizer')
       self.base_log_normalizer = base_log_normalizer_lib.BaseLogNormalizer(
           self._base, log_normalizer)
     self.skipped_updates = tf.Variable(
@@ -208,12 +246,16 @@ class FlowModel(keras.Model):
     if self.base_log_normalizer is None:
       raise ValueError(f'The base {type(self._base).__name__} has an exact density: '
                        'it needs no log Z estimate.')
+    base_log_normalizer_lib.check_estimate(log_normalizer, self._base.dtype, 'log_normalizer',
+                                           shape=self.base_log_normalizer.estimate.shape)
     self.base_log_normalizer.assign(log_normalizer)
 
   def initialize(self, x):
     """Data-dependent initialisation (ActNorm) from a batch, done once, eagerly."""
     if self._flow is not None:
-      self._flow.inverse(tf.convert_to_tensor(x, self.flow_dtype))
+      x = self._examples(x)
+      self._check_range_now(x)
+      self._flow.inverse(x)
 
   # -- Variables: owned by the TFP objects, found by their checkpoint paths --
 
@@ -272,9 +314,10 @@ class FlowModel(keras.Model):
                   if path in saved and saved[path].shape != tuple(variable.shape)]
     if missing or unexpected or mismatched:
       raise ValueError(
-          'The saved FlowModel does not match this one (was it saved with other specs?); '
-          f'nothing was loaded. Missing from the file: {missing}. In the file but not '
-          f'in this model: {unexpected}. Shapes that differ: {mismatched}.')
+          'The saved FlowModel does not match this one (was it saved with other specs, '
+          'or was its config edited?); nothing was loaded. Missing from the file: '
+          f'{_listed(missing)}. In the file but not in this model: {_listed(unexpected)}. '
+          f'Shapes that differ: {_listed(mismatched)}.')
     super().load_own_variables({key: store[key] for key in keras_keys})
     for path, variable in variables.items():
       variable.assign(saved[path])
@@ -283,7 +326,8 @@ class FlowModel(keras.Model):
 
   def call(self, x):
     """Unnormalized log-density of each example (log Z left out)."""
-    _, base_log_prob, log_det = flow_density.log_prob_parts(self._transformed(self._base), x)
+    _, base_log_prob, log_det = flow_density.log_prob_parts(
+        self._transformed(self._base), self._examples(x))
     return base_log_prob + log_det
 
   @property
@@ -297,19 +341,50 @@ class FlowModel(keras.Model):
     normalized = unnormalized
     if self.base_log_normalizer is not None:
       normalized -= self.base_log_normalizer.log_normalizer(max_enumeration_bits)
-    num_bins = 1 if self.num_bins is None else self.num_bins  # 1: no offset.
-    to_bits = lambda log_prob: evaluation.bits_per_dim(log_prob, self.event_size, num_bins)
+    to_bits = lambda log_prob: evaluation.bits_per_dim(log_prob, self.event_size, self.num_bins)
     self.bpd_tracker.update_state(to_bits(normalized), keep)
     self.unnormalized_bpd_tracker.update_state(to_bits(unnormalized), keep)
     # The flow's term alone carries no quantization offset.
     self.flow_bpd_tracker.update_state(
-        evaluation.bits_per_dim(log_det, self.event_size, num_bins=1), keep)
+        evaluation.bits_per_dim(log_det, self.event_size, num_bins=None), keep)
     trackers = (self.bpd_tracker, self.unnormalized_bpd_tracker, self.flow_bpd_tracker)
     return {m.name: m.result() for m in trackers}
 
+  def _examples(self, x, arg='x'):
+    """`x` as `[N, event_size]`; refuses, naming `arg`, any shape but the documented ones.
+
+    Static: a dimension unknown when tracing passes here, and the reshape to
+    `[N, event_size]` (never `[-1, event_size]`) fails if the sizes differ.
+    """
+    x = tf.convert_to_tensor(x)
+    if not (x.dtype.is_floating or x.dtype.is_integer):
+      raise TypeError(f'Argument `{arg}` must hold numbers (float or int); got '
+                      f'{x.dtype.name}.')
+    shape = x.shape
+    if shape.rank is not None:
+      example_shape = shape[1:]
+      if shape.rank < 2 or (example_shape.is_fully_defined()
+                            and example_shape.num_elements() != self.event_size):
+        size = example_shape.num_elements() if shape.rank >= 2 else None
+        raise ValueError(
+            f'Argument `{arg}` must have shape [N, {self.event_size}] or [N, *image_shape] '
+            f'with prod(image_shape) = {self.event_size} (event_size), the examples on '
+            f'the leading axis; got shape {shape.as_list()}'
+            + (f', whose examples have {size} values.' if size is not None
+               else ' (add a leading axis, x[None], for one example).'))
+    batch_size = tf.compat.dimension_value(shape[0]) if shape.rank else None
+    if batch_size is None:
+      batch_size = tf.shape(x)[0]
+    return tf.reshape(tf.cast(x, self.flow_dtype), [batch_size, self.event_size])
+
   def _data(self, data):
-    x = data[0] if isinstance(data, (tuple, list)) else data
-    return tf.reshape(tf.cast(x, self.flow_dtype), [-1, self.event_size])
+    return self._examples(data[0] if isinstance(data, (tuple, list)) else data)
+
+  def _check_range_now(self, x):
+    """Eagerly, raises if `x` lies outside the pre-processing's range."""
+    if self._data_range is not None and tf.executing_eagerly():
+      self._data_range.record(x)
+      self._data_range.check('the data given')
 
   def train_step(self, data):
     x = self._data(data)
@@ -325,7 +400,12 @@ class FlowModel(keras.Model):
       # The optimizer sums gradients over replicas: average them instead.
       replica_loss = loss / tf.cast(replica.num_replicas_in_sync, loss.dtype)
     grads = tape.gradient(replica_loss, variables)
-    applied = training.apply_finite_update(self.optimizer, loss, grads, variables,
+    checked_loss = loss
+    if self._data_range is not None:
+      # Data outside the pre-processing's range: skip the update (the callback raises).
+      checked_loss = tf.where(self._data_range.record(x), loss,
+                              tf.constant(np.nan, loss.dtype))
+    applied = training.apply_finite_update(self.optimizer, checked_loss, grads, variables,
                                            self.skipped_updates)
     self.loss_tracker.update_state(loss, applied)
     results = {'loss': self.loss_tracker.result(),
@@ -354,7 +434,8 @@ class FlowModel(keras.Model):
     (`tfp_rbm.training.validate_parameters`), which raises the base's own
     message when one left its valid region.
     """
-    callbacks = list(callbacks or []) + [callbacks_lib.SkippedUpdatesWarning()]
+    # The range check first: data outside it also skip their update.
+    callbacks = list(callbacks or []) + [_DataRangeCheck(), callbacks_lib.SkippedUpdatesWarning()]
     try:
       return super().fit(*args, callbacks=callbacks, **kwargs)
     except tf.errors.InvalidArgumentError:
@@ -369,11 +450,16 @@ class FlowModel(keras.Model):
     """
     if self.base_log_normalizer is not None:
       self.base_log_normalizer.assign_exact_if_missing()
-    return super().evaluate(*args, **kwargs)
+    callbacks = kwargs.pop('callbacks', None)
+    if not isinstance(callbacks, keras.callbacks.CallbackList):  # fit's list has the check.
+      callbacks = list(callbacks or []) + [_DataRangeCheck()]
+    return super().evaluate(*args, callbacks=callbacks, **kwargs)
 
   def test_step(self, data):
-    _, base_log_prob, log_det = flow_density.log_prob_parts(
-        self._transformed(self._base), self._data(data))
+    x = self._data(data)
+    if self._data_range is not None:
+      self._data_range.record(x)
+    _, base_log_prob, log_det = flow_density.log_prob_parts(self._transformed(self._base), x)
     return self._update_metrics(base_log_prob, log_det, True)
 
   # -- Sampling and densities ------------------------------------------------
@@ -381,8 +467,13 @@ class FlowModel(keras.Model):
   def sample(self, num_samples, seed=None, num_steps=None):
     """Draws from the model; an RBM base continues its persistent chains.
 
+    Sample `i` starts from chain `i % buffer_size` of the buffer: beyond the
+    buffer size, copies of the chains, which their own `num_steps` sweeps
+    decorrelate (each copy is as close to the model as its chain is).
+    The buffer itself is left as it is.
+
     Args:
-      num_samples: int, at most the chain buffer size for an RBM base.
+      num_samples: positive int.
       seed: stateless seed.
       num_steps: extra block-Gibbs sweeps from the chains' current states
         (default: the training `num_gibbs_steps`).
@@ -390,18 +481,65 @@ class FlowModel(keras.Model):
     Returns:
       Samples, shape `[num_samples, event_size]`.
     """
+    num_samples = validation.check_integer(num_samples, 'num_samples', minimum=1)
     base = self._base
     if self.chains is not None:
-      steps = self._chain_config['num_gibbs_steps'] if num_steps is None else num_steps
-      z = base.sample(num_samples, seed=seed, num_steps=steps,
-                      initial_state=self.chains.states[:num_samples])
+      steps = (self._chain_config['num_gibbs_steps'] if num_steps is None
+               else validation.check_integer(num_steps, 'num_steps', minimum=0))
+      states = tf.convert_to_tensor(self.chains.states)
+      starts = tf.gather(states, tf.range(num_samples) % states.shape[0])
+      z = base.sample(num_samples, seed=seed, num_steps=steps, initial_state=starts)
     else:
       z = base.sample(num_samples, seed=seed)
     return z if self._flow is None else self._flow.forward(z)
 
   def log_prob(self, x):
-    """Normalized log-density; raises if the base's log Z is unavailable."""
-    return self.distribution.log_prob(self._data(x))
+    """Normalized log-density of each example of `x`; raises if log Z is unavailable."""
+    x = self._examples(x)
+    self._check_range_now(x)
+    return self.distribution.log_prob(x)
+
+  @classmethod
+  def load(cls, filepath, compile=True):  # pylint: disable=redefined-builtin
+    """Loads a FlowModel saved as `.keras`; every error names the file.
+
+    `keras.saving.load_model` loads the same files; this checks the archive
+    first (a truncated or corrupt file, a file of another model) and adds
+    the file's name to a mismatch between its config and its weights.
+
+    Args:
+      filepath: path of the `.keras` file.
+      compile: whether to restore the optimizer and compile.
+
+    Returns:
+      The `FlowModel`.
+
+    Raises:
+      ValueError: naming the file, for a missing, truncated or corrupt file, a
+        file of another class, or weights that do not match the config.
+    """
+    path = os.fspath(filepath)
+    if not os.path.isfile(path):
+      raise ValueError(f'Argument `filepath`: there is no file {path!r}.')
+    if not zipfile.is_zipfile(path):
+      raise ValueError(
+          f'{path!r} is not a complete .keras file: it is not a zip archive '
+          f'({os.path.getsize(path)} bytes; truncated, or another format).')
+    with zipfile.ZipFile(path) as archive:
+      members = archive.namelist()
+      missing = [m for m in ('config.json', 'model.weights.h5') if m not in members]
+      if missing:
+        raise ValueError(f'{path!r} is not a complete .keras file: it lacks {missing}.')
+      corrupt = archive.testzip()
+      if corrupt is not None:
+        raise ValueError(f'{path!r} is corrupt: its member {corrupt!r} fails its CRC check.')
+      class_name = json.loads(archive.read('config.json')).get('class_name')
+    if class_name != cls.__name__:
+      raise ValueError(f'{path!r} holds a {class_name}, not a {cls.__name__}.')
+    try:
+      return keras.saving.load_model(path, compile=compile)
+    except ValueError as error:
+      raise ValueError(f'Could not load the FlowModel in {path!r}: {error}') from error
 
   # -- Serialization ----------------------------------------------------------
 
@@ -430,3 +568,104 @@ class _FiniteMean(keras.metrics.Mean):
 
   def result(self):
     return tf.where(self.count > 0., super().result(), np.nan)
+
+
+class _DataRange:
+  """The range the logit pre-processing accepts, and the last batch found outside it.
+
+  `record` runs in the step (a min and a max of the batch); `check` runs
+  eagerly between steps and raises, so the compiled step never has to.
+  """
+
+  def __init__(self, preprocessing, dtype):
+    self.preprocessing = preprocessing
+    self.high = float(preprocessing.get('high', 1.))
+    # alpha = 0 leaves the ends out: logit(0) is -inf.
+    self.closed = float(preprocessing.get('alpha', 0.05)) > 0.
+    # [min, max] of the last batch outside the range; NaN while there is none.
+    self.outside = tf.Variable([np.nan, np.nan], dtype=dtype, trainable=False,
+                               name='data_outside_range',
+                               aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+
+  def record(self, x):
+    """Records `x` if its finite values leave the range; returns whether they stay in it."""
+    lowest, highest = tf.reduce_min(x), tf.reduce_max(x)
+    below = lowest < 0. if self.closed else lowest <= 0.
+    above = highest > self.high if self.closed else highest >= self.high
+    outside = ((below & tf.math.is_finite(lowest))
+               | (above & tf.math.is_finite(highest)))
+    self.outside.assign(tf.where(outside, tf.stack([lowest, highest]), self.outside))
+    return tf.logical_not(outside)
+
+  def check(self, where):
+    """Raises a `ValueError` naming the range found, if a batch was outside."""
+    lowest, highest = self.outside.numpy()
+    if np.isnan(lowest):
+      return
+    self.outside.assign([np.nan, np.nan])
+    interval = f'[0, {self.high:g}]' if self.closed else f'(0, {self.high:g})'
+    raise ValueError(
+        f'The data (argument `x`) must lie in {interval} for preprocessing='
+        f'{self.preprocessing!r}; {where} holds values from {lowest:g} to {highest:g}. '
+        'Scale it first, e.g. 8-bit pixels to (pixel + u) / 256 '
+        '(tfp_rbm.datasets.dequantize).')
+
+
+class _DataRangeCheck(keras.callbacks.Callback):
+  """Raises after a batch outside the pre-processing's range (`FlowModel` adds it)."""
+
+  def _check(self, where):
+    data_range = getattr(self.model, '_data_range', None)
+    if data_range is not None:
+      data_range.check(where)
+
+  def on_train_batch_end(self, batch, logs=None):
+    self._check(f'batch {batch} of fit (its update was skipped)')
+
+  def on_test_batch_end(self, batch, logs=None):
+    self._check(f'batch {batch} of evaluate')
+
+
+def _stateless_seed(seed):
+  """A stateless seed, a function of the int `seed` only."""
+  return tuple(int(s) for s in np.random.SeedSequence(seed).generate_state(2) % (2**31))
+
+
+def _check_flow_spec(flow, event_size):
+  if not isinstance(flow, dict):
+    return
+  size = specs.flow_event_size(flow)
+  if size is not None and size != event_size:
+    raise ValueError(
+        f'Argument `flow` maps data of {size} values (its event_size or image_shape), '
+        f'but the model has event_size={event_size}.')
+
+
+def _check_preprocessing(preprocessing):
+  if preprocessing is None:
+    return None
+  if not isinstance(preprocessing, dict):
+    raise TypeError("Argument `preprocessing` must be None or a dict such as {'alpha': 0.05}; "
+                    f'got {preprocessing!r}.')
+  unknown = sorted(set(preprocessing) - {'alpha', 'high'})
+  if unknown:
+    raise ValueError(f"Argument `preprocessing` takes the keys 'alpha' and 'high'; got "
+                     f'unknown {unknown}.')
+  return preprocessing
+
+
+def _check_base(base, event_size):
+  if not isinstance(base, tfd.Distribution):
+    raise TypeError(f'Argument `base` must be a spec dict or a tfd.Distribution; got '
+                    f'{type(base).__name__}.')
+  event_shape = base.event_shape
+  if event_shape.is_fully_defined() and event_shape.as_list() != [event_size]:
+    raise ValueError(f'Argument `base` has event shape {event_shape.as_list()}, but the '
+                     f'model needs [{event_size}] (event_size).')
+
+
+def _listed(items, limit=6):
+  """At most `limit` items of a list, then how many more."""
+  shown = ', '.join(repr(item) for item in items[:limit])
+  more = f', and {len(items) - limit} more' if len(items) > limit else ''
+  return f'[{shown}{more}]'

@@ -18,11 +18,12 @@ from tfp_rbm import flows
 tfb = tfp.bijectors
 tfd = tfp.distributions
 
-__all__ = ['BASE_KINDS', 'FLOW_BUILDERS', 'build_base', 'build_flow']
+__all__ = ['BASE_KINDS', 'FLOW_BUILDERS', 'build_base', 'build_flow', 'flow_event_size']
 
 
 def _gaussian_bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
                             max_enumeration_bits=20):
+  """`GaussianBernoulliRBM`: `W ~ N(0, weight_scale^2)`, zero biases, unit scale (trainable)."""
   rng = np.random.default_rng(seed)
   return distributions.GaussianBernoulliRBM(
       weights=tf.Variable(rng.normal(scale=weight_scale, size=[event_size, num_hidden]),
@@ -37,6 +38,7 @@ def _gaussian_bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.
 
 def _bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
                    max_enumeration_bits=20):
+  """`BernoulliRBM` over `{0, 1}` data: `W ~ N(0, weight_scale^2)`, zero biases."""
   rng = np.random.default_rng(seed)
   return distributions.BernoulliRBM(
       weights=tf.Variable(rng.normal(scale=weight_scale, size=[event_size, num_hidden]),
@@ -48,7 +50,7 @@ def _bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
 
 def _smoothed_rbm(event_size, dtype, seed, first_group_size=None, weight_scale=0.01,
                   initial_margin=1.0, max_enumeration_bits=20):
-  """`delta = B(W) + softplus(margin)`, `B(W) >= ||W||_2`: positive definite in training."""
+  """`SmoothedRBM` with `delta = B(W) + softplus(margin)`: positive definite in training."""
   rng = np.random.default_rng(seed)
   first = event_size // 2 if first_group_size is None else first_group_size
   return distributions.SmoothedRBM(
@@ -60,6 +62,7 @@ def _smoothed_rbm(event_size, dtype, seed, first_group_size=None, weight_scale=0
 
 
 def _discrete_mixture(event_size, dtype, seed, initial_delta=1.0):
+  """`DiscreteMixture`: zero field, trainable `delta` (softplus)."""
   del seed
   return distributions.DiscreteMixture(
       field=tf.Variable(tf.zeros([event_size], dtype), name='field'),
@@ -68,11 +71,13 @@ def _discrete_mixture(event_size, dtype, seed, initial_delta=1.0):
 
 
 def _normal(event_size, dtype, seed):
+  """The standard normal `N(0, I)`: the usual flow base, no parameters."""
   del seed
   return tfd.Sample(tfd.Normal(tf.constant(0., dtype), 1.), [event_size], name='Normal')
 
 
 def _multivariate_normal(event_size, dtype, seed):
+  """`MultivariateNormalTriL` with trainable mean and Cholesky factor (MultiCov)."""
   del seed
   return tfd.MultivariateNormalTriL(
       loc=tf.Variable(tf.zeros([event_size], dtype), name='loc'),
@@ -121,7 +126,18 @@ def build_base(spec, event_size, dtype='float32', seed=0):
   if kind not in BASE_KINDS:
     raise ValueError(f"Unknown base kind {kind!r} in argument `base`; the known kinds are "
                      f"{sorted(BASE_KINDS)}.")
+  _check_keywords('base', 'kind', kind, BASE_KINDS[kind], spec, {'event_size', 'dtype', 'seed'})
   return BASE_KINDS[kind](event_size=event_size, dtype=tf.as_dtype(dtype), seed=seed, **spec)
+
+
+def _check_keywords(argument, key, kind, builder, spec, implicit):
+  """Raises `TypeError` naming the kind, the bad keyword and the accepted ones."""
+  accepted = [name for name in inspect.signature(builder).parameters if name not in implicit]
+  unknown = sorted(set(spec) - set(accepted))
+  if unknown:
+    raise TypeError(f'Argument `{argument}`: {key} {kind!r} takes no keyword '
+                    f'{", ".join(map(repr, unknown))}; it accepts {accepted} '
+                    '(see the spec kinds in docs/api.md).')
 
 
 def build_flow(spec, dtype='float32'):
@@ -136,6 +152,7 @@ def build_flow(spec, dtype='float32'):
   if builder not in FLOW_BUILDERS:
     raise ValueError(f"Unknown flow builder {builder!r} in argument `flow`; the known "
                      f"builders are {sorted(FLOW_BUILDERS)}.")
+  _check_keywords('flow', 'builder', builder, FLOW_BUILDERS[builder], spec, {'dtype'})
   flow = FLOW_BUILDERS[builder](dtype=dtype, **spec)
   if builder == 'nice':
     return flow
@@ -144,5 +161,23 @@ def build_flow(spec, dtype='float32'):
   return tfb.Chain([flatten, flow], name=f'flat_{builder}')
 
 
+def flow_event_size(spec):
+  """The size of the flat data vector that a flow spec maps, or None for an unknown builder.
+
+  `nice` maps vectors of its `event_size`; `glow` and `flowpp` flattened
+  images of `prod(image_shape)` values.
+  """
+  builder = spec.get('builder')
+  if builder not in FLOW_BUILDERS:
+    return None
+  if builder == 'nice':
+    return int(spec.get('event_size', _default(builder, 'event_size')))
+  return int(np.prod(spec.get('image_shape', _default_image_shape(builder))))
+
+
+def _default(builder, arg):
+  return inspect.signature(FLOW_BUILDERS[builder]).parameters[arg].default
+
+
 def _default_image_shape(builder):
-  return inspect.signature(FLOW_BUILDERS[builder]).parameters['image_shape'].default
+  return _default(builder, 'image_shape')

@@ -1,8 +1,10 @@
 """Persistent Gibbs chains kept in a replay buffer (EB-and-Flow Alg. 1)."""
 
+import numpy as np
 import tensorflow as tf
 from tensorflow_probability.python.internal import samplers
 
+from tfp_rbm.internal import validation
 from tfp_rbm.mcmc import block_gibbs
 
 __all__ = ['PersistentChains']
@@ -62,14 +64,14 @@ class PersistentChains(tf.Module):
       name: module name.
     """
     super().__init__(name=name)
-    if buffer_size < 1:
-      raise ValueError(f'Argument `buffer_size` must be positive; got {buffer_size}.')
+    self.buffer_size = validation.check_integer(buffer_size, 'buffer_size', minimum=1)
+    self.num_gibbs_steps = validation.check_integer(num_gibbs_steps, 'num_gibbs_steps')
+    if isinstance(reset_fraction, (bool, str, bytes)) or not isinstance(
+        reset_fraction, (int, float, np.integer, np.floating)):
+      raise TypeError(f'Argument `reset_fraction` must be a number in [0, 1]; got '
+                      f'{reset_fraction!r}.')
     if not 0. <= reset_fraction <= 1.:
       raise ValueError(f'Argument `reset_fraction` must be in [0, 1]; got {reset_fraction}.')
-    if num_gibbs_steps < 0:
-      raise ValueError(f'Argument `num_gibbs_steps` must be >= 0; got {num_gibbs_steps}.')
-    self.buffer_size = int(buffer_size)
-    self.num_gibbs_steps = int(num_gibbs_steps)
     self.reset_fraction = float(reset_fraction)
     self.num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
     init_seed, loop_seed = samplers.split_seed(seed, salt='PersistentChains')
@@ -84,11 +86,13 @@ class PersistentChains(tf.Module):
 
     Args:
       base: the base as it is now (its current parameters drive the chains).
-      num_chains: int or int32 scalar tensor, at most `buffer_size`.
+      num_chains: int or int32 scalar tensor, in `[1, buffer_size]` (checked
+        where its value is static).
 
     Returns:
       The advanced chains, shape `[num_chains] + batch_shape + event_shape`.
     """
+    num_chains = validation.check_integer(num_chains, 'num_chains', minimum=1)
     if isinstance(num_chains, int) and num_chains > self.buffer_size:
       raise ValueError(f'Argument `num_chains`={num_chains} exceeds the buffer size '
                        f'{self.buffer_size}.')
