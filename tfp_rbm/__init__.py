@@ -20,6 +20,7 @@ __all__ = [
     'evaluation',
     'flow_density',
     'flows',
+    'image_grid',
     'keras',
     'mcmc',
     'networks',

@@ -1,6 +1,7 @@
 """Writes batches of images as PNG grids (matplotlib is imported on use)."""
 
 import math
+import os
 
 import numpy as np
 
@@ -82,5 +83,8 @@ def save_image_grids_side_by_side(titled_images, path, image_shape=None, num_col
     axis.axis('off')
     if title:
       axis.set_title(title, fontsize=9)
+  directory = os.path.dirname(path)
+  if directory:
+    os.makedirs(directory, exist_ok=True)
   figure.savefig(path, dpi=100, bbox_inches='tight')
   plt.close(figure)

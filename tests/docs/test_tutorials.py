@@ -12,6 +12,8 @@ import pytest
 DOCS = pathlib.Path(__file__).resolve().parents[2] / 'docs'
 PAGES = sorted(p for p in DOCS.rglob('*.md') if p.name != 'api.md') + [DOCS.parent / 'README.md']
 CODE_BLOCK = re.compile(r'^```python\n(.*?)^```', re.MULTILINE | re.DOTALL)
+# An image a page shows from docs/images (README: docs/images), written by its own code.
+IMAGE = re.compile(r'!\[[^\]]*\]\((?:\.\./|docs/)?(images/[^)]+)\)')
 
 
 @pytest.mark.parametrize('page', PAGES, ids=[p.stem for p in PAGES])
@@ -22,6 +24,12 @@ def test_tutorial_runs(page, tmp_path, monkeypatch):
   namespace = {'__name__': '__tutorial__'}
   for number, block in enumerate(blocks):
     exec(compile(block, f'{page.name}[block {number}]', 'exec'), namespace)  # pylint: disable=exec-used
+  for image in IMAGE.findall(page.read_text()):
+    assert (DOCS / image).is_file(), f'{page.name} shows {image}, which is not committed'
+    if page.name != 'README.md':  # The README's pictures come from the main job.
+      assert (tmp_path / image).is_file(), (
+          f'{page.name} shows {image} but its code does not write it: '
+          'run `python docs/render_images.py`')
 
 
 def test_api_reference_is_current(monkeypatch):
