@@ -8,7 +8,12 @@ can store the builder's name and kwargs and rebuild the flow) and returns a
 parameters. Every variable exists once the builder returns (each
 `MaskedCoupling` builds its conditioner), so `trainable_variables` and
 `tf.train.Checkpoint` see all of them; ActNorm layers initialise from the
-first batch passed to `inverse` (or `log_prob`).
+first finite batch passed to `inverse` (or `log_prob`).
+
+Every argument is checked at construction (a `ValueError` or, for `dtype`, a
+`TypeError` naming it; float16 and bfloat16 are refused), and data of another
+event shape than the flow was built for is refused statically by `inverse`,
+naming the builder's argument (`image_shape` or `event_size`).
 
 The three flows differ in the masks and the inner bijectors of their
 `MaskedCoupling`s: NICE shifts, Glow shifts and scales by `sigmoid(h + 2)`,
@@ -26,6 +31,7 @@ from tensorflow_probability.python import bijectors as tfb
 
 from tfp_rbm import bijectors
 from tfp_rbm import networks
+from tfp_rbm.bijectors import validation
 
 __all__ = ['flowpp', 'glow', 'nice']
 
@@ -41,6 +47,68 @@ def _flatten(image_shape, validate_args):
   return tfb.Reshape(event_shape_out=shape,
                      event_shape_in=[shape.num_elements()],
                      validate_args=validate_args)
+
+
+class _EventShapeCheck(tfb.Bijector):
+  """The identity, which refuses an `arg` of another event shape than the flow's.
+
+  At the data end of a flow it checks `inverse`'s `y`, at the latent end
+  `forward`'s `x`. Without it, a wrong size surfaces inside some layer
+  (after a squeeze), under that layer's name and shape, or as a bare
+  broadcasting error. Static, so free at run time.
+  """
+
+  def __init__(self, event_shape, arg, builder, source, validate_args):
+    parameters = dict(locals())
+    self._event_shape = tf.TensorShape(event_shape)
+    self._arg = arg
+    self._builder = builder
+    self._source = source
+    super().__init__(forward_min_event_ndims=0, is_constant_jacobian=True,
+                     validate_args=validate_args, parameters=parameters,
+                     name=f'{builder}_{arg}_shape')
+
+  def _check(self, value, arg):
+    if arg == self._arg:
+      validation.check_event_shape(value, self._event_shape, arg,
+                                   self._builder, source=self._source)
+
+  @classmethod
+  def _parameter_properties(cls, dtype):
+    return dict()
+
+  # New tensors, not the input: TFP's cache would keep an input that is its
+  # own output alive forever.
+  def _forward(self, x):
+    self._check(x, 'x')
+    return tf.identity(x)
+
+  def _inverse(self, y):
+    self._check(y, 'y')
+    return tf.identity(y)
+
+  def _forward_log_det_jacobian(self, x):
+    self._check(x, 'x')
+    return tf.zeros([], x.dtype)
+
+  def _inverse_log_det_jacobian(self, y):
+    self._check(y, 'y')
+    return tf.zeros([], y.dtype)
+
+
+def _checked_shapes(flow, data_shape, builder, source, validate_args):
+  """`flow` between checks of its data (`y`) and latent (`x`) event shapes."""
+  latent_size = int(np.prod(data_shape))
+  latent_source = source if len(data_shape) == 1 else f'(the size of {source[1:-1]})'
+  return tfb.Chain(
+      [_EventShapeCheck(data_shape, 'y', builder, source, validate_args), flow,
+       _EventShapeCheck([latent_size], 'x', builder, latent_source, validate_args)],
+      validate_args=validate_args, name=builder)
+
+
+def _check_sizes(builder, minimum=1, **sizes):
+  for arg, value in sizes.items():
+    validation.check_positive_int(value, arg, builder, minimum=minimum)
 
 
 def _parity_mask(event_size, parity):
@@ -117,8 +185,9 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
     A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`.
 
   Raises:
-    ValueError: if `num_levels < 1` or `image_shape` is not `[H, W, C]` with
-      `H` and `W` divisible by `2**num_levels`.
+    ValueError: if a size is below 1, or `image_shape` is not `[H, W, C]`
+      with `H` and `W` divisible by `2**num_levels`.
+    TypeError: if `dtype` is not float32 or float64.
 
   #### References
 
@@ -128,9 +197,9 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
        Jacobsen, Mohammad Norouzi, Geoffrey Hinton. Scaling RBMs to High
        Dimensional Data with Invertible Neural Networks (EB-and-Flow), 2020.
   """
-  if num_levels < 1:
-    raise ValueError(f'Argument `num_levels` of glow must be at least 1, got '
-                     f'{num_levels}.')
+  validation.supported_dtype(dtype, 'dtype', 'glow')
+  _check_sizes('glow', num_levels=num_levels, num_steps=num_steps,
+               hidden_channels=hidden_channels)
   _check_image_shape(image_shape, num_levels, 'glow')
   seeds = _seeds(seed, 2 * num_levels * num_steps)
   levels = []
@@ -156,8 +225,9 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
         [bijectors.Squeeze(validate_args=validate_args)] + steps,
         validate_args=validate_args, name=f'glow_level_{level}'))
     channels //= 2
-  return bijectors.multiscale(levels, image_shape,
-                              validate_args=validate_args, name='glow')
+  flow = bijectors.multiscale(levels, image_shape, validate_args=validate_args)
+  return _checked_shapes(flow, image_shape, 'glow', '(`image_shape`)',
+                         validate_args)
 
 
 def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
@@ -185,16 +255,20 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
     A `tfb.Bijector` on vectors of size `event_size`.
 
   Raises:
-    ValueError: if `event_size < 2`.
+    ValueError: if `event_size < 2` or another size is below 1 (0 for
+      `num_hidden_layers`).
+    TypeError: if `dtype` is not float32 or float64.
 
   #### References
 
   [1]: Laurent Dinh, David Krueger, Yoshua Bengio. NICE: Non-linear
        Independent Components Estimation. https://arxiv.org/abs/1410.8516
   """
-  if event_size < 2:
-    raise ValueError(f'Argument `event_size` of nice must be at least 2 (a '
-                     f'coupling needs two parts), got {event_size}.')
+  validation.supported_dtype(dtype, 'dtype', 'nice')
+  _check_sizes('nice', event_size=event_size, minimum=2)
+  _check_sizes('nice', num_coupling_layers=num_coupling_layers,
+               hidden_units=hidden_units)
+  _check_sizes('nice', num_hidden_layers=num_hidden_layers, minimum=0)
   seeds = _seeds(seed, num_coupling_layers)
   couplings = []
   for layer in range(num_coupling_layers):
@@ -209,8 +283,9 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
   scale = tfb.Scale(
       log_scale=tf.Variable(tf.zeros([event_size], dtype), name='log_scale'),
       validate_args=validate_args)
-  return tfb.Chain(couplings + [scale], validate_args=validate_args,
-                   name='nice')
+  flow = tfb.Chain(couplings + [scale], validate_args=validate_args)
+  return _checked_shapes(flow, [event_size], 'nice', '(`event_size`)',
+                         validate_args)
 
 
 def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
@@ -247,7 +322,9 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
     A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`.
 
   Raises:
-    ValueError: if `image_shape` is not `[H, W, C]` with even `H` and `W`.
+    ValueError: if `image_shape` is not `[H, W, C]` with even `H` and `W`,
+      or a size is below 1 (a number of steps or blocks below 0).
+    TypeError: if `dtype` is not float32 or float64.
 
   #### References
 
@@ -257,6 +334,13 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
   [2]: Daniel O'Connor, Walter Vinci. RBM-Flow and D-Flow: Invertible Flows
        with Discrete Energy Base Spaces, 2021.
   """
+  validation.supported_dtype(dtype, 'dtype', 'flowpp')
+  _check_sizes('flowpp', num_components=num_components,
+               hidden_channels=hidden_channels)
+  _check_sizes('flowpp', minimum=0, num_blocks=num_blocks,
+               num_checkerboard_steps=num_checkerboard_steps,
+               num_channel_steps=num_channel_steps,
+               num_final_steps=num_final_steps)
   _check_image_shape(image_shape, 1, 'flowpp')
   height, width, channels = image_shape
   num_steps = num_checkerboard_steps + num_channel_steps + num_final_steps
@@ -297,5 +381,7 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
     layers += step(len(layers), latent_shape, False, i % 2)
   for i in range(num_final_steps):
     layers += step(len(layers), latent_shape, True, i % 2)
-  return tfb.Chain(layers + [_flatten(latent_shape, validate_args)],
-                   validate_args=validate_args, name='flowpp')
+  flow = tfb.Chain(layers + [_flatten(latent_shape, validate_args)],
+                   validate_args=validate_args)
+  return _checked_shapes(flow, image_shape, 'flowpp', '(`image_shape`)',
+                         validate_args)

@@ -96,3 +96,46 @@ def test_float64():
 def test_bad_sizes_are_rejected_at_construction(builder, kwargs, message):
   with pytest.raises(ValueError, match=message):
     getattr(flows, builder)(**kwargs)
+
+
+@pytest.mark.parametrize('compiled', [False, True], ids=['eager', 'xla'])
+@pytest.mark.parametrize('name', ['glow', 'flowpp'])
+def test_a_nan_pixel_in_the_first_batch_initialises_no_actnorm(name, compiled):
+  # Once, one NaN pixel set every ActNorm's `loc` to NaN for good.
+  flow = getattr(flows, name)(seed=1, **SMALL[name])
+  inverse = (tf.function(flow.inverse, jit_compile=True) if compiled
+             else flow.inverse)
+  data = np.random.default_rng(0).uniform(
+      size=DATA_SHAPE[name]).astype(np.float32)
+  bad = data.copy()
+  bad[0, 1, 1, 0] = np.nan
+  inverse(tf.constant(bad))
+  actnorms = _actnorms(flow)
+  assert len(actnorms) >= 2
+  for actnorm in actnorms:
+    assert not bool(actnorm.initialized)
+    np.testing.assert_array_equal(actnorm.loc.numpy(), 0.)
+    np.testing.assert_array_equal(actnorm.log_scale.numpy(), 0.)
+  latent = inverse(tf.constant(data))
+  assert all(bool(actnorm.initialized) for actnorm in actnorms)
+  assert np.all(np.isfinite(latent))
+  for variable in flow.variables:
+    assert np.all(np.isfinite(variable.numpy())), variable.name
+
+
+@pytest.mark.parametrize('name', sorted(SMALL))
+@pytest.mark.parametrize('dtype', ['float16', 'bfloat16'])
+def test_half_precision_is_refused_at_construction(name, dtype):
+  with pytest.raises(TypeError, match=f'Argument `dtype` of {name} must be '
+                                      f'float32 or float64; got {dtype}'):
+    getattr(flows, name)(dtype=dtype, **SMALL[name])
+
+
+@pytest.mark.parametrize('name', sorted(SMALL))
+def test_data_of_another_event_shape_are_refused_naming_the_builder(name):
+  flow = getattr(flows, name)(seed=1, **SMALL[name])
+  wrong = [3] + [2 * size for size in DATA_SHAPE[name][1:-1]] + [
+      DATA_SHAPE[name][-1] + 1]
+  with pytest.raises(ValueError, match=f'Argument `y` of {name} must have '
+                                       'the event shape .*got shape'):
+    flow.inverse(tf.zeros(wrong))

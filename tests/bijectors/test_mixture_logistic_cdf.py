@@ -203,3 +203,28 @@ def test_log_prob_evaluates_the_mixture_cdf_once(monkeypatch):
   mixture.inverse(y)
   mixture.inverse_log_det_jacobian(y, event_ndims=0)
   assert len(calls) == 1
+
+
+def test_max_search_iterations_below_one_is_refused():
+  # Zero iterations returned the bracket's end, a wrong root.
+  with pytest.raises(ValueError, match='`max_search_iterations` .* at least 1'):
+    _mixture(max_search_iterations=0)
+  one = _mixture(max_search_iterations=1)
+  assert np.all(np.isfinite(one.forward(tf.constant([[0.3]]))))
+
+
+@pytest.mark.parametrize('dtype', [tf.float32, tf.float64], ids=str)
+def test_huge_log_scales_are_capped_and_forward_stays_finite(dtype):
+  # exp(100) overflows float32: the root search's bracket was infinite and
+  # `forward` NaN. Capped at 7, a component that wide is flat over the data.
+  def mixture(log_scale):
+    return MixtureLogisticCDF(tf.constant([[0.5, 0.]], dtype),
+                              tf.constant([[0., 1.]], dtype),
+                              tf.constant([[log_scale, 0.]], dtype))
+  wide, capped = mixture(100.), mixture(mixture_logistic_cdf.MAX_LOG_SCALE)
+  x = tf.constant(np.linspace(-50., 50., 21)[:, None], dtype)
+  y = wide.forward(x)
+  assert np.all(np.isfinite(y))
+  np.testing.assert_array_equal(y, capped.forward(x))
+  np.testing.assert_allclose(wide.inverse(y + 0), x, atol=1e-4)
+  assert np.all(np.isfinite(wide.inverse_log_det_jacobian(y, event_ndims=0)))

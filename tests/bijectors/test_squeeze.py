@@ -27,8 +27,13 @@ def test_extra_batch_dimensions():
 def test_bad_input():
   with pytest.raises(ValueError, match='Argument `y` .* height divisible'):
     Squeeze().inverse(tf.zeros([1, 7, 4, 1]))
-  with pytest.raises(ValueError, match='Argument `y` .* width divisible'):
+  with pytest.raises(ValueError,
+                     match='Argument `output_shape` .* width divisible'):
     Squeeze().inverse_event_shape([4, 5, 1])
+  # Once `(8, 8, 0)`: four channels cannot come from two.
+  with pytest.raises(ValueError, match='Argument `input_shape` .* channel '
+                                       'count divisible by 4, got 2'):
+    Squeeze().forward_event_shape([4, 4, 2])
   with pytest.raises(ValueError, match='Argument `x` .* channel count'):
     Squeeze().forward(tf.zeros([1, 2, 2, 3]))
   with pytest.raises(ValueError, match='factor'):

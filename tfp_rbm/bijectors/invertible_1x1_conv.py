@@ -3,11 +3,10 @@
 import numpy as np
 import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
-from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import tensor_util
 
-from tfp_rbm.bijectors.validation import checked_finite
+from tfp_rbm.bijectors import validation
 
 __all__ = ['Invertible1x1Conv']
 
@@ -62,7 +61,8 @@ class Invertible1x1Conv(tfb.Bijector):
 
     Raises:
       ValueError: if neither or both of `num_channels` and `lower_upper`
-        are given.
+        are given, if `num_channels < 1`, or if `lower_upper` is not square.
+      TypeError: if the dtype is not float32 or float64.
     """
     parameters = dict(locals())
     if (num_channels is None) == (lower_upper is None):
@@ -70,7 +70,9 @@ class Invertible1x1Conv(tfb.Bijector):
                        '`permutation`) to Invertible1x1Conv.')
     with tf.name_scope(name) as name:
       if num_channels is not None:
-        dtype = tf.as_dtype(dtype)
+        num_channels = validation.check_positive_int(
+            num_channels, 'num_channels', 'Invertible1x1Conv')
+        dtype = validation.supported_dtype(dtype, 'dtype', 'Invertible1x1Conv')
         gaussian = np.random.default_rng(seed).normal(
             size=[num_channels, num_channels])
         rotation, _ = np.linalg.qr(gaussian)
@@ -79,9 +81,15 @@ class Invertible1x1Conv(tfb.Bijector):
         self._permutation = tf.Variable(permutation, trainable=False,
                                         name='permutation')
       else:
-        dtype = dtype_util.common_dtype([lower_upper], tf.float32)
+        dtype = validation.parameters_dtype({'lower_upper': lower_upper},
+                                            'Invertible1x1Conv')
         self._lower_upper = tensor_util.convert_nonref_to_tensor(
             lower_upper, dtype=dtype, name='lower_upper')
+        shape = self._lower_upper.shape
+        if shape.rank != 2 or not tf.TensorShape(shape[:1]).is_compatible_with(
+            shape[1:]):
+          raise ValueError('Argument `lower_upper` of Invertible1x1Conv must be '
+                           f'a square matrix [C, C]; got shape {shape.as_list()}.')
         self._permutation = tensor_util.convert_nonref_to_tensor(
             permutation, dtype_hint=tf.int32, name='permutation')
       self._matvec_lu = tfb.ScaleMatvecLU(
@@ -89,6 +97,8 @@ class Invertible1x1Conv(tfb.Bijector):
       super().__init__(forward_min_event_ndims=1, is_constant_jacobian=True,
                        validate_args=validate_args, dtype=dtype,
                        parameters=parameters, name=name)
+      self._num_channels = tf.compat.dimension_value(
+          self._lower_upper.shape[-1])
 
   @classmethod
   def _parameter_properties(cls, dtype):
@@ -107,15 +117,23 @@ class Invertible1x1Conv(tfb.Bijector):
   def permutation(self):
     return self._permutation
 
+  def _checked(self, value, arg):
+    """`value`, its channels checked statically and, under `validate_args`, its finiteness."""
+    validation.check_event_shape(value, [self._num_channels], arg,
+                                 'Invertible1x1Conv', source='(`num_channels`)')
+    return validation.checked_finite(self, value, arg)
+
   def _forward(self, x):
-    x = checked_finite(self, x, 'x')
+    x = self._checked(x, 'x')
     return _keep_static_shape(self._matvec_lu.forward(x), x)
 
   def _inverse(self, y):
-    y = checked_finite(self, y, 'y')
+    y = self._checked(y, 'y')
     return _keep_static_shape(self._matvec_lu.inverse(y), y)
 
   def _forward_log_det_jacobian(self, x):
+    validation.check_event_shape(x, [self._num_channels], 'x',
+                                 'Invertible1x1Conv', source='(`num_channels`)')
     return self._matvec_lu.forward_log_det_jacobian(x, event_ndims=1)
 
 

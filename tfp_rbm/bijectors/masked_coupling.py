@@ -6,7 +6,7 @@ import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
 from tensorflow_probability.python.internal import cache_util
 
-from tfp_rbm.bijectors.validation import checked_finite
+from tfp_rbm.bijectors import validation
 
 __all__ = ['MaskedCoupling']
 
@@ -187,13 +187,9 @@ class MaskedCoupling(tfb.Bijector):
 
   def _split(self, z, arg_name):
     """`(conditioning part, transformed part)` of `z`, after checks."""
-    event_shape = z.shape[-self._mask.ndim:]
-    if (z.shape.rank is None or z.shape.rank < self._mask.ndim
-        or not event_shape.is_compatible_with(self._mask.shape)):
-      raise ValueError(f'Argument `{arg_name}` of MaskedCoupling must have '
-                       f'the event shape {list(self._mask.shape)} of `mask`, '
-                       f'got shape {z.shape}.')
-    z = checked_finite(self, z, arg_name)
+    validation.check_event_shape(z, self._mask.shape, arg_name,
+                                 'MaskedCoupling', source='of `mask`')
+    z = validation.checked_finite(self, z, arg_name)
     if self._splits_features:
       if self._feature_order is not None:
         z = tf.gather(z, self._feature_order, axis=-1)
@@ -207,8 +203,9 @@ class MaskedCoupling(tfb.Bijector):
       if self._inverse_feature_order is None:
         return z
       return tf.gather(z, self._inverse_feature_order, axis=-1)
-    return conditioning + tf.constant(~self._mask, conditioning.dtype) * (
-        transformed)
+    # `tf.where`, not a product: whatever the inner bijector makes of the
+    # conditioning elements (an overflow far in a tail) cannot leak as 0 * inf.
+    return tf.where(self._mask, conditioning, transformed)
 
   def _log_det(self, log_det_jacobian, transformed):
     """The inner bijector's log-det, `log_det_jacobian`, summed over `B`."""
@@ -216,7 +213,7 @@ class MaskedCoupling(tfb.Bijector):
       return log_det_jacobian(transformed, event_ndims=self._mask.ndim)
     elementwise = log_det_jacobian(transformed, event_ndims=0)
     return tf.reduce_sum(
-        elementwise * tf.constant(~self._mask, transformed.dtype),
+        tf.where(self._mask, tf.zeros([], elementwise.dtype), elementwise),
         axis=list(range(-self._mask.ndim, 0)))
 
   def _inner(self, conditioning):

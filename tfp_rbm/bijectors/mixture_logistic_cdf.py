@@ -5,18 +5,21 @@ import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
 from tensorflow_probability.python import math as tfp_math
 from tensorflow_probability.python.internal import cache_util
-from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import tensor_util
 
-from tfp_rbm.bijectors.validation import checked_finite
+from tfp_rbm.bijectors import validation
 
 __all__ = ['MixtureLogisticCDF']
 
 # Flow++ floors the component log-scales at -7 so that no logistic collapses
 # into a step (the CDF would stop being numerically invertible).
 MIN_LOG_SCALE = -7.
+# And we cap them at +7: a logistic wider than e^7 ~ 1100 is flat over any
+# normalised data, while `exp(log_scales)` of an unbounded network output
+# overflows the root search's bracket `mu + t exp(s)` (NaN in `forward`).
+MAX_LOG_SCALE = 7.
 
 
 def _logit_mixture_cdf(y, log_weights, locs, log_scales):
@@ -67,7 +70,8 @@ class MixtureLogisticCDF(tfb.Bijector):
   #### Mathematical Details
 
   Every element has its own `K` mixture weights `pi = softmax(mixture_logits)`,
-  locations `mu = locs` and log-scales `s = max(log_scales, -7)`, and an outer
+  locations `mu = locs` and log-scales `s = clip(log_scales, -7, 7)` (Flow++'s
+  floor, and a cap that keeps `exp(s)` and the search finite), and an outer
   log-scale `a` and shift `b` (RBM-Flow eq. 3; docs/math.md Sec. 7).
   `inverse` is the analytic direction, data to latent, which `log_prob` uses:
 
@@ -102,6 +106,13 @@ class MixtureLogisticCDF(tfb.Bijector):
   bisection needs 13, and its float-resolution plateau in the far tails
   (data `30 N(0, 1)`) in 10 where bisection needs about 24.
 
+  Large inputs: with the log-scales clipped, `forward` and `inverse` stay
+  finite for data far beyond |y| = 1e3 (tested to 1e3 with conditioners whose
+  outputs grow with the data). `inverse(forward(x))` is within float
+  resolution; `forward(inverse(y))` is too wherever the CDF resolves `y`, but
+  where one logistic outweighs the rest and a wide one flattens the CDF, many
+  floats `y` share one latent and no search can tell them apart.
+
   The parameters' batch shapes must broadcast together, and with the shape
   of the input.
 
@@ -135,29 +146,32 @@ class MixtureLogisticCDF(tfb.Bijector):
     Args:
       mixture_logits: float `Tensor` `[..., K]`, unnormalised log weights.
       locs: float `Tensor` `[..., K]`, component locations.
-      log_scales: float `Tensor` `[..., K]`, component log-scales (floored
-        at -7).
+      log_scales: float `Tensor` `[..., K]`, component log-scales (clipped
+        to [-7, 7]).
       log_scale: optional float `Tensor` `[...]`, the outer log-scale `a`;
         0 when None.
       shift: optional float `Tensor` `[...]`, the outer shift `b`; 0 when
         None.
       max_search_iterations: Python `int`, the most iterations of the root
-        search in `forward`; by default `2 * (mantissa bits) + 2` of the
-        dtype (48 in float32, 106 in float64), enough for bisection to
-        shrink any bracket below float resolution.
+        search in `forward`, at least 1; by default `2 * (mantissa bits) + 2`
+        of the dtype (48 in float32, 106 in float64), enough for bisection
+        to shrink any bracket below float resolution.
       validate_args: Python `bool`; check that inputs are finite and that
         shapes unknown statically broadcast.
       name: Python `str` name prefixed to ops.
 
     Raises:
       ValueError: if the component axes of `mixture_logits`, `locs` and
-        `log_scales` differ or the batch shapes do not broadcast.
+        `log_scales` differ, the batch shapes do not broadcast, or
+        `max_search_iterations < 1`.
+      TypeError: if the parameters' dtype is not float32 or float64.
     """
     parameters = dict(locals())
     with tf.name_scope(name) as name:
-      dtype = dtype_util.common_dtype(
-          [mixture_logits, locs, log_scales, log_scale, shift],
-          dtype_hint=tf.float32)
+      dtype = validation.parameters_dtype(
+          {'mixture_logits': mixture_logits, 'locs': locs,
+           'log_scales': log_scales, 'log_scale': log_scale, 'shift': shift},
+          'MixtureLogisticCDF')
       self._mixture_logits = tensor_util.convert_nonref_to_tensor(
           mixture_logits, dtype=dtype, name='mixture_logits')
       self._locs = tensor_util.convert_nonref_to_tensor(
@@ -176,7 +190,8 @@ class MixtureLogisticCDF(tfb.Bijector):
           'shift': (self._shift, 0)})
       if max_search_iterations is None:
         max_search_iterations = 2 * np.finfo(dtype.as_numpy_dtype).nmant + 2
-      self._max_search_iterations = max_search_iterations
+      self._max_search_iterations = validation.check_positive_int(
+          max_search_iterations, 'max_search_iterations', 'MixtureLogisticCDF')
       super().__init__(forward_min_event_ndims=0, validate_args=validate_args,
                        dtype=dtype, parameters=parameters, name=name)
 
@@ -203,10 +218,8 @@ class MixtureLogisticCDF(tfb.Bijector):
       ValueError: if `num_components < 1` or the output's channel count is
         not a multiple of `3K + 2`.
     """
-    if num_components < 1:
-      raise ValueError(f'Argument `num_components` must be positive, got '
-                       f'{num_components}.')
-    k = num_components
+    k = validation.check_positive_int(num_components, 'num_components',
+                                      'MixtureLogisticCDF.from_conditioner_output')
     per_element = 3 * k + 2
     channels, remainder = divmod(output.shape[-1], per_element)
     if remainder:
@@ -254,7 +267,7 @@ class MixtureLogisticCDF(tfb.Bijector):
   def _components(self):
     log_weights = tf.math.log_softmax(self._mixture_logits, axis=-1)
     locs = tf.convert_to_tensor(self._locs)
-    log_scales = tf.maximum(self._log_scales, MIN_LOG_SCALE)
+    log_scales = tf.clip_by_value(self._log_scales, MIN_LOG_SCALE, MAX_LOG_SCALE)
     return log_weights, locs, log_scales
 
   def _outer(self, dtype):
@@ -279,7 +292,7 @@ class MixtureLogisticCDF(tfb.Bijector):
       assertions.append(_assert_broadcastable(
           ps.shape(value), self.experimental_batch_shape_tensor(), message))
     with tf.control_dependencies(assertions):
-      return checked_finite(self, value, arg_name)
+      return validation.checked_finite(self, value, arg_name)
 
   def _augmented_inverse(self, y):
     y = self._checked(y, 'y')
@@ -324,7 +337,13 @@ class MixtureLogisticCDF(tfb.Bijector):
     def objective(y):
       log_cdf, log_survival, _ = _logit_mixture_cdf(
           y, log_weights, locs, log_scales)
-      return log_cdf - log_survival - target
+      value = log_cdf - log_survival - target
+      # Exactly, the objective is <= 0 at `low` and >= 0 at `high`. Where the
+      # root lies at an end (one component outweighs the rest), rounding can
+      # flip that sign; the search would then leave the bracket's root behind.
+      zero = tf.zeros([], value.dtype)
+      return tf.where(y <= low, tf.minimum(value, zero),
+                      tf.where(y >= high, tf.maximum(value, zero), value))
 
     finfo = np.finfo(target.dtype.as_numpy_dtype)
     # `tiny` keeps a bracket of zero width (one component) converged.

@@ -3,6 +3,8 @@
 import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
 
+from tfp_rbm.bijectors import validation
+
 __all__ = ['dequantized_image_preprocessing', 'logit_preprocessing']
 
 
@@ -51,12 +53,15 @@ def logit_preprocessing(alpha=0.05, high=1., dtype=tf.float32,
     A `tfb.Sigmoid`: data -> latent is its `inverse`.
 
   Raises:
-    ValueError: if `alpha` is outside [0, 0.5) or `high` is not positive.
+    ValueError: if `alpha` is outside [0, 0.5) or `high` is not positive
+      and finite.
+    TypeError: if `dtype` is not float32 or float64.
   """
+  dtype = validation.supported_dtype(dtype, 'dtype', name)
   if not 0. <= alpha < 0.5:
     raise ValueError(f'Argument `alpha` must be in [0, 0.5), got {alpha}.')
-  if not high > 0.:
-    raise ValueError(f'Argument `high` must be positive, got {high}.')
+  if not 0. < high < float('inf'):
+    raise ValueError(f'Argument `high` must be positive and finite, got {high}.')
   width = high / (1. - 2. * alpha)
   return tfb.Sigmoid(low=tf.constant(-alpha * width, dtype),
                      high=tf.constant((1. - alpha) * width, dtype),
@@ -81,7 +86,13 @@ def dequantized_image_preprocessing(num_bits=8, alpha=0.05, dtype=tf.float32,
 
   Returns:
     A `tfb.Sigmoid`: data (pixel values) -> latent is its `inverse`.
+
+  Raises:
+    ValueError: if `num_bits < 1`, or as `logit_preprocessing`.
+    TypeError: if `dtype` is not float32 or float64.
   """
+  num_bits = validation.check_positive_int(
+      num_bits, 'num_bits', 'dequantized_image_preprocessing')
   return logit_preprocessing(alpha, high=2. ** num_bits, dtype=dtype,
                              validate_args=validate_args,
                              name='dequantized_image_preprocessing')

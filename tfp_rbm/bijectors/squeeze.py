@@ -4,7 +4,7 @@ import tensorflow as tf
 from tensorflow_probability.python import bijectors as tfb
 from tensorflow_probability.python.internal import prefer_static as ps
 
-from tfp_rbm.bijectors.validation import checked_finite
+from tfp_rbm.bijectors import validation
 
 __all__ = ['Squeeze']
 
@@ -35,9 +35,7 @@ class Squeeze(tfb.Bijector):
 
   def __init__(self, factor=2, validate_args=False, name='squeeze'):
     parameters = dict(locals())
-    if factor < 1:
-      raise ValueError(f'Argument `factor` must be a positive integer, got '
-                       f'{factor}.')
+    factor = validation.check_positive_int(factor, 'factor', 'Squeeze')
     with tf.name_scope(name) as name:
       self._factor = factor
       super().__init__(forward_min_event_ndims=3, is_constant_jacobian=True,
@@ -52,13 +50,25 @@ class Squeeze(tfb.Bijector):
   def factor(self):
     return self._factor
 
-  def _check_spatial(self, height, width):
+  def _check_spatial(self, height, width, arg='y'):
     if height is not None and height % self._factor:
-      raise ValueError(f'Argument `y` of Squeeze must have a height divisible '
-                       f'by {self._factor}, got {height}.')
+      raise ValueError(f'Argument `{arg}` of Squeeze must have a height '
+                       f'divisible by {self._factor}, got {height}.')
     if width is not None and width % self._factor:
-      raise ValueError(f'Argument `y` of Squeeze must have a width divisible '
-                       f'by {self._factor}, got {width}.')
+      raise ValueError(f'Argument `{arg}` of Squeeze must have a width '
+                       f'divisible by {self._factor}, got {width}.')
+
+  def _check_channels(self, channels, arg='x'):
+    f = self._factor
+    if channels is not None and channels % (f * f):
+      raise ValueError(f'Argument `{arg}` of Squeeze must have a channel '
+                       f'count divisible by {f * f}, got {channels}.')
+
+  def _check_rank(self, shape, arg):
+    if shape.rank is not None and shape.rank < 3:
+      raise ValueError(f'Argument `{arg}` of Squeeze must have an event '
+                       f'[H, W, C] (rank 3 or more); got shape '
+                       f'{shape.as_list()}.')
 
   def _spatial_assertions(self, y):
     """Under `validate_args`, the divisibility of sizes unknown statically."""
@@ -77,20 +87,18 @@ class Squeeze(tfb.Bijector):
         [ps.shape(z)[:-3], ps.shape(images)[-3:]], axis=0))
 
   def _inverse(self, y):
+    self._check_rank(y.shape, 'y')
     self._check_spatial(*y.shape[-3:-1])
     with tf.control_dependencies(self._spatial_assertions(y)):
-      y = checked_finite(self, y, 'y')
+      y = validation.checked_finite(self, y, 'y')
     result = self._per_image(y, tf.nn.space_to_depth)
     result.set_shape(self._inverse_event_shape(y.shape))
     return result
 
   def _forward(self, x):
-    channels = x.shape[-1]
-    f = self._factor
-    if channels is not None and channels % (f * f):
-      raise ValueError(f'Argument `x` of Squeeze.forward must have a channel '
-                       f'count divisible by {f * f}, got {channels}.')
-    result = self._per_image(checked_finite(self, x, 'x'),
+    self._check_rank(x.shape, 'x')
+    self._check_channels(x.shape[-1])
+    result = self._per_image(validation.checked_finite(self, x, 'x'),
                              tf.nn.depth_to_space)
     result.set_shape(self._forward_event_shape(x.shape))
     return result
@@ -99,7 +107,9 @@ class Squeeze(tfb.Bijector):
     return tf.zeros([], dtype=x.dtype)
 
   def _forward_event_shape(self, input_shape):
+    self._check_rank(input_shape, 'input_shape')
     height, width, channels = input_shape[-3:]
+    self._check_channels(channels, 'input_shape')
     f = self._factor
     return input_shape[:-3].concatenate([
         None if height is None else height * f,
@@ -107,8 +117,9 @@ class Squeeze(tfb.Bijector):
         None if channels is None else channels // (f * f)])
 
   def _inverse_event_shape(self, output_shape):
+    self._check_rank(output_shape, 'output_shape')
     height, width, channels = output_shape[-3:]
-    self._check_spatial(height, width)
+    self._check_spatial(height, width, 'output_shape')
     f = self._factor
     return output_shape[:-3].concatenate([
         None if height is None else height // f,
