@@ -1,8 +1,9 @@
 """Activation normalisation: per-channel affine map with data-dependent init."""
 
 import tensorflow as tf
-from tensorflow_probability.python import bijectors as tfb
-from tensorflow_probability.python.internal import parameter_properties
+from tensorflow_probability import bijectors as tfb
+from tensorflow_probability import util as tfp_util
+# No public API: `convert_nonref_to_tensor` keeps variables as variables.
 from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.bijectors import validation
@@ -118,8 +119,8 @@ class ActNorm(tfb.Bijector):
   @classmethod
   def _parameter_properties(cls, dtype):
     return dict(
-        loc=parameter_properties.ParameterProperties(event_ndims=1),
-        log_scale=parameter_properties.ParameterProperties(event_ndims=1))
+        loc=tfp_util.ParameterProperties(event_ndims=1),
+        log_scale=tfp_util.ParameterProperties(event_ndims=1))
 
   @property
   def loc(self):
@@ -134,6 +135,9 @@ class ActNorm(tfb.Bijector):
     """Non-trainable boolean `tf.Variable`, or None for given parameters."""
     return self._initialized
 
+  # Plain Python control flow on static facts: autograph must not rewrite it
+  # (it mistakes the `initialized` property for a call when converting).
+  @tf.autograph.experimental.do_not_convert
   def initialize(self, y):
     """Sets `loc` and `log_scale` from the data-side batch `y`, and the flag.
 
