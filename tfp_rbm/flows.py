@@ -27,7 +27,7 @@ import functools
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python import bijectors as tfb
+from tensorflow_probability import bijectors as tfb
 
 from tfp_rbm import bijectors
 from tfp_rbm import networks

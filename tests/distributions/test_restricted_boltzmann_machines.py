@@ -347,3 +347,45 @@ class TestBadInput:
       gaussian.hidden_probs([np.nan, 0., 0.])
     with pytest.raises(tf.errors.InvalidArgumentError, match='`initial_state` must be finite'):
       gaussian.sample(2, seed=(1, 2), num_steps=1, initial_state=[np.inf, 0., 0.])
+
+
+@pytest.mark.parametrize('num_visible, num_hidden', [(13, 2), (13, 13), (3, 13)])
+def test_exact_statistics_span_several_enumeration_chunks(num_visible, num_hidden):
+  """2^13 states are two chunks of 2^12: the running merge equals one NumPy sum.
+
+  The entropy and mode enumerate the 2^13 visible states; with `H = 13` the
+  mean and variance enumerate 2^13 hidden states too. With `D = 3` every
+  statistic enumerates the visible layer (the smaller), in one chunk.
+  """
+  dist = _bernoulli(num_visible, num_hidden, scale=0.5)
+  visible = cases_distributions.all_binary_states(num_visible)
+  log_p = dist.log_prob(visible).numpy()
+  p = np.exp(log_p)
+  np.testing.assert_allclose(p.sum(), 1., rtol=1e-10)
+  mean = p @ visible
+  np.testing.assert_allclose(dist.mean().numpy(), mean, rtol=1e-9, atol=1e-12)
+  np.testing.assert_allclose(dist.variance().numpy(), mean * (1. - mean), rtol=1e-9, atol=1e-12)
+  np.testing.assert_allclose(dist.entropy().numpy(), -np.sum(p * log_p), rtol=1e-9)
+  np.testing.assert_array_equal(dist.mode().numpy(), visible[np.argmax(log_p)])
+
+
+def test_entropy_and_kl_divergence_are_differentiable():
+  """Gradients of the exact entropy and KL match finite differences in `hidden_bias`."""
+  rng = np.random.default_rng(3)
+  hidden_bias = tf.Variable(rng.normal(size=[3]))
+  weights, visible_bias = rng.normal(size=[4, 3]), rng.normal(size=[4])
+
+  def statistics(c):
+    p = tfrd.BernoulliRBM(weights, visible_bias, c)
+    q = tfrd.BernoulliRBM(weights * 0.5, visible_bias, tf.zeros([3], tf.float64))
+    return p.entropy(), tfp.distributions.kl_divergence(p, q)
+
+  with tf.GradientTape(persistent=True) as tape:
+    values = statistics(hidden_bias)
+  step = 1e-6
+  for index, value in enumerate(values):
+    finite_difference = [
+        (statistics(hidden_bias + step * e)[index] - statistics(hidden_bias - step * e)[index])
+        / (2 * step) for e in np.eye(3)]
+    np.testing.assert_allclose(tape.gradient(value, hidden_bias).numpy(),
+                               np.array(finite_difference), rtol=1e-6, atol=1e-8)

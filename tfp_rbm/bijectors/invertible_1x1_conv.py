@@ -2,8 +2,11 @@
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python import bijectors as tfb
+from tensorflow_probability import bijectors as tfb
+from tensorflow_probability import util as tfp_util
+# No public API: `BIJECTOR_NOT_IMPLEMENTED` (no constraining bijector for a permutation).
 from tensorflow_probability.python.internal import parameter_properties
+# No public API: `convert_nonref_to_tensor` keeps variables as variables.
 from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.bijectors import validation
@@ -103,8 +106,8 @@ class Invertible1x1Conv(tfb.Bijector):
   @classmethod
   def _parameter_properties(cls, dtype):
     return dict(
-        lower_upper=parameter_properties.ParameterProperties(event_ndims=2),
-        permutation=parameter_properties.ParameterProperties(
+        lower_upper=tfp_util.ParameterProperties(event_ndims=2),
+        permutation=tfp_util.ParameterProperties(
             event_ndims=1,
             default_constraining_bijector_fn=parameter_properties
             .BIJECTOR_NOT_IMPLEMENTED))

@@ -3,7 +3,8 @@
 import keras
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python import bijectors as tfb
+from tensorflow_probability import bijectors as tfb
+# No public API: the bijector cache that keeps attributes of the inverse.
 from tensorflow_probability.python.internal import cache_util
 
 from tfp_rbm.bijectors import validation

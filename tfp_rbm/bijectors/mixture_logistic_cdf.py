@@ -2,11 +2,14 @@
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python import bijectors as tfb
-from tensorflow_probability.python import math as tfp_math
+from tensorflow_probability import bijectors as tfb
+from tensorflow_probability import math as tfp_math
+from tensorflow_probability import util as tfp_util
+# No public API: the bijector cache that keeps attributes of the inverse.
 from tensorflow_probability.python.internal import cache_util
-from tensorflow_probability.python.internal import parameter_properties
+# No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
+# No public API: `convert_nonref_to_tensor` keeps variables as variables.
 from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.bijectors import validation
@@ -238,11 +241,11 @@ class MixtureLogisticCDF(tfb.Bijector):
   @classmethod
   def _parameter_properties(cls, dtype):
     return dict(
-        mixture_logits=parameter_properties.ParameterProperties(event_ndims=1),
-        locs=parameter_properties.ParameterProperties(event_ndims=1),
-        log_scales=parameter_properties.ParameterProperties(event_ndims=1),
-        log_scale=parameter_properties.ParameterProperties(),
-        shift=parameter_properties.ParameterProperties())
+        mixture_logits=tfp_util.ParameterProperties(event_ndims=1),
+        locs=tfp_util.ParameterProperties(event_ndims=1),
+        log_scales=tfp_util.ParameterProperties(event_ndims=1),
+        log_scale=tfp_util.ParameterProperties(),
+        shift=tfp_util.ParameterProperties())
 
   @property
   def mixture_logits(self):

@@ -1,7 +1,7 @@
 """Glow/RealNVP multi-scale composition with every latent kept."""
 
 import tensorflow as tf
-from tensorflow_probability.python import bijectors as tfb
+from tensorflow_probability import bijectors as tfb
 
 __all__ = ['multiscale']
 

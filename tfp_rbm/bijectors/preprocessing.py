@@ -1,7 +1,7 @@
 """Pre-processing of bounded data: the logit transform with a margin."""
 
 import tensorflow as tf
-from tensorflow_probability.python import bijectors as tfb
+from tensorflow_probability import bijectors as tfb
 
 from tfp_rbm.bijectors import validation
 

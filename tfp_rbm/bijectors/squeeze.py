@@ -1,7 +1,8 @@
 """Space-to-depth reshaping of images."""
 
 import tensorflow as tf
-from tensorflow_probability.python import bijectors as tfb
+from tensorflow_probability import bijectors as tfb
+# No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
 
 from tfp_rbm.bijectors import validation

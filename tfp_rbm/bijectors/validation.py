@@ -7,22 +7,18 @@ graph; the finiteness of values is asserted only under `validate_args`.
 import numbers
 
 import tensorflow as tf
+# No public API: TFP's dtype inference over nested arguments and variables.
 from tensorflow_probability.python.internal import dtype_util
 
+from tfp_rbm.internal.validation import SUPPORTED_FLOAT_DTYPES
+
 __all__ = [
-    'SUPPORTED_DTYPES',
     'check_event_shape',
     'check_positive_int',
     'checked_finite',
     'parameters_dtype',
     'supported_dtype',
 ]
-
-# float16 and bfloat16 lack kernels the flows need (the LU solve of the 1x1
-# convolution, the root search's loop), and their 8-11 bit mantissas cannot
-# hold a log-det of thousands of dimensions.
-SUPPORTED_DTYPES = (tf.float32, tf.float64)
-
 
 def checked_finite(bijector, value, arg_name):
   """Returns `value`, asserted finite first when `bijector.validate_args`."""
@@ -53,7 +49,7 @@ def _supported(dtype, what, owner):
     as_dtype = tf.as_dtype(dtype)
   except TypeError:
     as_dtype = None
-  if as_dtype not in SUPPORTED_DTYPES:
+  if as_dtype not in SUPPORTED_FLOAT_DTYPES:
     raise TypeError(f'{what} of {owner} must be float32 or float64; got '
                     f'{getattr(as_dtype, "name", repr(dtype))}.')
   return as_dtype

@@ -10,6 +10,7 @@ from tfp_rbm.distributions.boltzmann_machine import BoltzmannMachine
 from tfp_rbm.distributions.boltzmann_machine import is_energy_based
 from tfp_rbm.distributions.discrete_mixture import DiscreteMixture
 from tfp_rbm.distributions.gaussian_bernoulli_rbm import GaussianBernoulliRBM
+from tfp_rbm.distributions.labeled_gaussian_bernoulli_rbm import LabeledGaussianBernoulliRBM
 from tfp_rbm.distributions.restricted_boltzmann_machine import RestrictedBoltzmannMachine
 from tfp_rbm.distributions.smoothed_rbm import SmoothedRBM
 from tfp_rbm.distributions.smoothed_spin_machine import SmoothedSpinMachine
@@ -20,6 +21,7 @@ __all__ = [
     'BoltzmannMachine',
     'DiscreteMixture',
     'GaussianBernoulliRBM',
+    'LabeledGaussianBernoulliRBM',
     'RestrictedBoltzmannMachine',
     'SmoothedRBM',
     'SmoothedSpinMachine',

@@ -1,9 +1,7 @@
 """The binary (Bernoulli-Bernoulli) restricted Boltzmann machine."""
 
 import tensorflow as tf
-from tensorflow_probability.python.distributions import bernoulli
-from tensorflow_probability.python.distributions import independent
-from tensorflow_probability.python.internal import assert_util
+import tensorflow_probability as tfp
 
 from tfp_rbm.distributions import boltzmann_machine
 from tfp_rbm.distributions import boltzmann_math
@@ -29,7 +27,17 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   ```
 
   `log Z` enumerates whichever layer is smaller (the formula above for the
-  hidden layer, its mirror image for the visible one).
+  hidden layer, its mirror image for the visible one). So do `mean` and
+  `variance`, exactly: over the hidden layer `p(v)` is a mixture of
+  independent Bernoullis,
+
+  ```none
+  E[v] = sum_h p(h) sigmoid(b + W h),   Var[v_i] = E[v_i] (1 - E[v_i])
+  ```
+
+  and over the visible layer `E[v] = sum_v p(v) v`. `mode`, `entropy`
+  (`log Z - E[-F(v)]`) and `tfd.kl_divergence` to another `BernoulliRBM`
+  are exact by enumerating the `2^D` visible states.
 
   #### Examples
 
@@ -78,7 +86,7 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _sample_control_dependencies(self, x, arg='value'):
     assertions = super()._sample_control_dependencies(x, arg)
     if self.validate_args:
-      assertions.append(assert_util.assert_equal(
+      assertions.append(tf.debugging.assert_equal(
           tf.reduce_all((x == 0.) | (x == 1.)), True,
           message=f'Argument `{arg}` of BernoulliRBM must be binary (0 or 1).'))
     return assertions
@@ -99,8 +107,9 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
         hidden, params['weights'])
 
   def _visible_distribution(self, hidden, params):
-    return independent.Independent(
-        bernoulli.Bernoulli(logits=self._visible_logits(hidden, params), dtype=self.dtype),
+    return tfp.distributions.Independent(
+        tfp.distributions.Bernoulli(
+            logits=self._visible_logits(hidden, params), dtype=self.dtype),
         reinterpreted_batch_ndims=1)
 
   def _sample_visible(self, hidden, params, seed):
@@ -112,13 +121,18 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _enumerated_layer_size(self):
     return min(self.num_visible, self.num_hidden)
 
+  def _hidden_log_weight_and_visible_logits(self, hidden, params):
+    """`log p~(h) = c.h + sum_i softplus(b_i + (W h)_i)` and `b + W h`, for `[k, H]` states."""
+    w, b, c = params['weights'], params['visible_bias'], params['hidden_bias']
+    visible_input = b[..., tf.newaxis, :] + tf.linalg.matmul(hidden, w, transpose_b=True)
+    return (tf.linalg.matvec(hidden, c)
+            + tf.reduce_sum(tf.math.softplus(visible_input), axis=-1)), visible_input
+
   def _exact_chain_log_normalizer(self, params, chunk_bits):
     w, b, c = params['weights'], params['visible_bias'], params['hidden_bias']
     if self.num_hidden <= self.num_visible:
       def log_weight(hidden):  # [k, H] -> batch + [k]
-        visible_input = b[..., tf.newaxis, :] + tf.linalg.matmul(hidden, w, transpose_b=True)
-        return (tf.linalg.matvec(hidden, c)
-                + tf.reduce_sum(tf.math.softplus(visible_input), axis=-1))
+        return self._hidden_log_weight_and_visible_logits(hidden, params)[0]
       bits = self.num_hidden
     else:
       def log_weight(visible):  # [k, D] -> batch + [k]
@@ -127,6 +141,21 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
                 + tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
       bits = self.num_visible
     return enumeration.logsumexp_over_binary_states(log_weight, bits, self.dtype, chunk_bits)
+
+  def _exact_mean_and_variance(self, params, chunk_bits):
+    """`E[v]` over the smaller layer's states, and `Var[v_i] = E[v_i] (1 - E[v_i])`."""
+    if self.num_hidden <= self.num_visible:
+      def log_weight_and_values(hidden):
+        log_weight, logits = self._hidden_log_weight_and_visible_logits(hidden, params)
+        return log_weight, {'mean': tf.sigmoid(logits)}
+      _, averages = enumeration.expectations_over_binary_states(
+          log_weight_and_values, self.num_hidden, self.dtype, chunk_bits)
+    else:
+      _, averages = self._visible_expectations(
+          lambda visible: (self._log_weight_of_states(visible, params), {'mean': visible}),
+          chunk_bits)
+    mean = self._broadcast_to_batch(averages['mean'], event_ndims=1)
+    return mean, mean * (1. - mean)
 
   def _fit_proposal(self, points, params):
     """Visible bias `logit` of the points' mean, clipped to `[1e-3, 1 - 1e-3]`.

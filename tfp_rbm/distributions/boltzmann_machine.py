@@ -17,23 +17,29 @@ from block-Gibbs chains. It owns
   proposal (the `beta = 0` machine) fit to points by `fit_proposal`, and its
   closed-form `proposal_log_normalizer`;
 - declared capabilities as class attributes, as TFP declares
-  `reparameterization_type`: `chains_run_over_event` (RAISE needs it) and
-  `log_normalizer_is_tractable` (trained on the exact NLL, no chains needed).
+  `reparameterization_type`: `chains_run_over_event` (RAISE needs it),
+  `log_normalizer_is_tractable` (trained on the exact NLL, no chains needed)
+  and `inexact_statistics` (the statistics it cannot give exactly, and why);
+- `mean`, `variance`, `stddev`, `mode`, `entropy` and the KL divergence
+  between two machines of one kind (`tfd.kl_divergence`), exact by
+  enumeration within `max_enumeration_bits` (or in closed form), else a
+  clear error that says how to estimate them from samples.
 
 A subclass supplies only its own math, as functions of `params` (the dict of
 `_read_parameters`): `_log_unnormalized`, `_chain_log_unnormalized`,
 `_gibbs_step`, `_initial_chain_state`, `_exact_chain_log_normalizer`,
 `_enumerated_layer_size`, `_annealed_parameters`, `_fit_proposal` and
-`_proposal_chain_log_normalizer`; and, where its chains do not run over the
-event, `_chain_state_to_event` and `_log_normalizer_from_chain`.
+`_proposal_chain_log_normalizer`; where its chains do not run over the
+event, `_chain_state_to_event` and `_log_normalizer_from_chain`; and for the
+exact statistics, `_exact_mean_and_variance`, `_exact_entropy`,
+`_exact_mode`, `_exact_kl_divergence` and `_statistic_layer_size`.
 """
 
 import tensorflow as tf
-from tensorflow_probability.python.distributions import distribution
-from tensorflow_probability.python.internal import parameter_properties
+import tensorflow_probability as tfp
+# No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import reparameterization
-from tensorflow_probability.python.internal import samplers
+# No public API: `convert_nonref_to_tensor` keeps variables as variables.
 from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.internal import enumeration
@@ -45,11 +51,23 @@ __all__ = ['BoltzmannMachine', 'DEFAULT_GIBBS_STEPS', 'is_energy_based',
 
 DEFAULT_GIBBS_STEPS = 1000
 _CHUNK_BITS = 12
+# How each statistic's refusal suggests estimating it from samples.
+_SAMPLE_ESTIMATES = {
+    'mean': '`tf.reduce_mean(x, axis=0)` with `x = dist.sample(n, seed=seed)`',
+    'variance': '`tf.math.reduce_variance(x, axis=0)` with `x = dist.sample(n, seed=seed)`',
+    'stddev': '`tf.math.reduce_std(x, axis=0)` with `x = dist.sample(n, seed=seed)`',
+    'mode': 'the sample `x = dist.sample(n, seed=seed)` of largest '
+            '`dist.unnormalized_log_prob(x)`',
+    'entropy': '`-tf.reduce_mean(dist.log_prob(x), axis=0)` with `x = dist.sample(n, '
+               'seed=seed)` (and a `log_normalizer` estimate where log Z is not enumerable)',
+    'kl_divergence': '`tf.reduce_mean(p.log_prob(x) - q.log_prob(x), axis=0)` with `x = '
+                     'p.sample(n, seed=seed)` (and log Z estimates where not enumerable)',
+}
 
 
 def log_normalizer_property():
   """`ParameterProperties` of the optional supplied log Z, shared by every machine."""
-  return parameter_properties.ParameterProperties(event_ndims=0, is_preferred=False)
+  return tfp.util.ParameterProperties(event_ndims=0, is_preferred=False)
 
 
 def is_energy_based(distribution):
@@ -57,7 +75,7 @@ def is_energy_based(distribution):
   return isinstance(distribution, BoltzmannMachine)
 
 
-class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
+class BoltzmannMachine(tfp.distributions.AutoCompositeTensorDistribution):
   """Abstract energy-based distribution: `p(x) = exp(log p~(x)) / Z`, sampled by block Gibbs.
 
   #### Mathematical Details
@@ -83,6 +101,14 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
   `sample(n, seed, num_steps=..., initial_state=None)` runs `num_steps`
   block-Gibbs sweeps from `initial_chain_state` (or `initial_state`), then
   maps the chain state to the event.
+
+  `mean`, `variance`, `stddev`, `mode` and `entropy`, and
+  `tfd.kl_divergence(p, q)` between two machines of the same class, are
+  exact: each family enumerates a layer of `2^n` states (`n` at most
+  `max_enumeration_bits`, else a `ValueError` that says how to estimate the
+  statistic from samples) or has a closed form. A statistic with neither is
+  listed with the reason in the class's `inexact_statistics`, and raises
+  `NotImplementedError` saying so.
   """
 
   # -- Declared capabilities ------------------------------------------------
@@ -92,6 +118,9 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
   log_normalizer_is_tractable = False
   # Sweeps `sample` runs when `num_steps` is not given.
   default_gibbs_steps = DEFAULT_GIBBS_STEPS
+  # `{statistic: reason}` for each of `mean`, `variance`, `stddev`, `mode`, `entropy`
+  # and `kl_divergence` that has no exact value (it raises `NotImplementedError`).
+  inexact_statistics = {}
   # The parameters of the `beta = 0` proposal of the annealing path.
   _PROPOSAL_KEYS = ()
 
@@ -116,7 +145,7 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
                                     self._named_parameters(), fitted=('log_normalizer',))
       super().__init__(
           dtype=dtype,
-          reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
+          reparameterization_type=tfp.distributions.NOT_REPARAMETERIZED,
           validate_args=validate_args,
           allow_nan_stats=allow_nan_stats,
           parameters=parameters,
@@ -236,6 +265,64 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
     del params
     return chain_log_normalizer
 
+  # -- Exact statistics -----------------------------------------------------
+
+  def _mean(self):
+    return self._exact_statistic(
+        'mean', lambda params, chunk_bits: self._exact_mean_and_variance(params, chunk_bits)[0])
+
+  def _variance(self):
+    return self._exact_statistic(
+        'variance',
+        lambda params, chunk_bits: self._exact_mean_and_variance(params, chunk_bits)[1])
+
+  def _stddev(self):
+    return self._exact_statistic(
+        'stddev',
+        lambda params, chunk_bits: tf.sqrt(self._exact_mean_and_variance(params, chunk_bits)[1]))
+
+  def _mode(self):
+    return self._exact_statistic('mode', self._exact_mode)
+
+  def _entropy(self):
+    return self._exact_statistic('entropy', self._exact_entropy)
+
+  def _exact_statistic(self, statistic, compute):
+    """`compute(params, chunk_bits)`, or the error that says why not and what to do."""
+    self._check_statistic_is_exact(statistic)
+    return compute(self._read_parameters(), _CHUNK_BITS)
+
+  def _check_statistic_is_exact(self, statistic):
+    name = type(self).__name__
+    hint = f'Estimate it from samples instead, e.g. {_SAMPLE_ESTIMATES[statistic]}.'
+    if statistic in self.inexact_statistics:
+      raise NotImplementedError(
+          f'{name} has no exact `{statistic}`: {self.inexact_statistics[statistic]}. {hint}')
+    bits = self._statistic_layer_size(statistic)
+    if bits > self._max_enumeration_bits:
+      raise ValueError(
+          f'The exact `{statistic}` of this {name} enumerates 2^{bits} states, more than '
+          f'`max_enumeration_bits`={self._max_enumeration_bits} allows. {hint}')
+
+  def _statistic_layer_size(self, statistic):
+    """Units whose `2^n` states the exact `statistic` enumerates (default: log Z's)."""
+    del statistic
+    return self._enumerated_layer_size()
+
+  def _exact_mean_and_variance(self, params, chunk_bits):
+    """`(E[x], Var[x])`, each `batch_shape + event_shape`."""
+    raise NotImplementedError(f'{type(self).__name__} implements no exact mean or variance.')
+
+  def _exact_mode(self, params, chunk_bits):
+    raise NotImplementedError(f'{type(self).__name__} implements no exact mode.')
+
+  def _exact_entropy(self, params, chunk_bits):
+    raise NotImplementedError(f'{type(self).__name__} implements no exact entropy.')
+
+  def _exact_kl_divergence(self, params, other, chunk_bits):
+    """`KL(self || other)` for `other` of the same class, `batch_shape`."""
+    raise NotImplementedError(f'{type(self).__name__} implements no exact KL divergence.')
+
   # -- Chains and sampling --------------------------------------------------
 
   def initial_chain_state(self, num_chains, seed):
@@ -260,7 +347,7 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
 
   def _sample_n(self, n, seed=None, num_steps=None, initial_state=None):
     """`num_steps` block-Gibbs sweeps from noise or `initial_state`, then to the event."""
-    init_seed, chain_seed, event_seed = samplers.split_seed(
+    init_seed, chain_seed, event_seed = tfp.random.split_seed(
         seed, n=3, salt=type(self).__name__)
     if num_steps is None:
       num_steps = self.default_gibbs_steps
@@ -352,3 +439,25 @@ class BoltzmannMachine(distribution.AutoCompositeTensorDistribution):
     params.update(self._proposal_parameters(proposal))
     return tf.broadcast_to(self._proposal_chain_log_normalizer(params),
                            self._batch_shape_tensor())
+
+
+@tfp.distributions.RegisterKL(BoltzmannMachine, BoltzmannMachine)
+def _kl_boltzmann_machines(p, q, name=None):
+  """`KL(p || q) = E_p[log p - log q]`, both log Z exact, for machines of one class.
+
+  Exact by enumeration where each machine's family says so
+  (`inexact_statistics`); `ValueError` above either's `max_enumeration_bits`.
+  """
+  if type(p) is not type(q):
+    raise NotImplementedError(
+        f'The exact KL divergence is defined between two machines of the same class; '
+        f'got a {type(p).__name__} and a {type(q).__name__}.')
+  if p.event_shape.is_fully_defined() and p.event_shape != q.event_shape:
+    raise ValueError(
+        f'The KL divergence needs machines with the same event shape; got '
+        f'{p.event_shape} and {q.event_shape}.')
+  with tf.name_scope(name or 'kl_boltzmann_machines'):
+    p._check_statistic_is_exact('kl_divergence')  # pylint: disable=protected-access
+    q._check_statistic_is_exact('kl_divergence')  # pylint: disable=protected-access
+    return p._exact_kl_divergence(  # pylint: disable=protected-access
+        p._read_parameters(), q, _CHUNK_BITS)  # pylint: disable=protected-access

@@ -7,8 +7,7 @@ independent spins. Pure functions over tensors.
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.distributions import finite_discrete
-from tensorflow_probability.python.distributions import independent
+import tensorflow_probability as tfp
 
 __all__ = [
     'hidden_to_visible',
@@ -55,7 +54,7 @@ def independent_spins(local_field):
   arguments are the spins themselves (values -1. and +1.).
   """
   outcomes = tf.constant([-1., 1.], dtype=local_field.dtype)
-  return independent.Independent(
-      finite_discrete.FiniteDiscrete(
+  return tfp.distributions.Independent(
+      tfp.distributions.FiniteDiscrete(
           outcomes, logits=tf.stack([-local_field, local_field], axis=-1)),
       reinterpreted_batch_ndims=1)

@@ -1,15 +1,14 @@
 """The discrete mixture: independent smoothed spins (D-Flow base)."""
 
 import tensorflow as tf
-from tensorflow_probability.python.bijectors import softplus as softplus_bijector
-from tensorflow_probability.python.internal import assert_util
-from tensorflow_probability.python.internal import dtype_util
-from tensorflow_probability.python.internal import parameter_properties
+import tensorflow_probability as tfp
+# No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
 
 from tfp_rbm.distributions import boltzmann_math
 from tfp_rbm.distributions import smoothed_spin_machine
 from tfp_rbm.internal import noise
+from tfp_rbm.internal import validation
 
 __all__ = ['DiscreteMixture']
 
@@ -83,11 +82,11 @@ class DiscreteMixture(smoothed_spin_machine.SmoothedSpinMachine):
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
     return dict(
-        field=parameter_properties.ParameterProperties(event_ndims=1),
-        delta=parameter_properties.ParameterProperties(
+        field=tfp.util.ParameterProperties(event_ndims=1),
+        delta=tfp.util.ParameterProperties(
             event_ndims=0,
             default_constraining_bijector_fn=(
-                lambda: softplus_bijector.Softplus(low=dtype_util.eps(dtype)))))
+                lambda: tfp.bijectors.Softplus(low=validation.machine_epsilon(dtype)))))
 
   @property
   def delta(self):
@@ -97,7 +96,7 @@ class DiscreteMixture(smoothed_spin_machine.SmoothedSpinMachine):
   def _parameter_assertions(self, checked, is_init):
     if 'delta' not in checked:
       return []
-    return [assert_util.assert_positive(
+    return [tf.debugging.assert_positive(
         checked['delta'], message='Argument `delta` must be positive.')]
 
   def _precision_matvec(self, z, params):
@@ -125,10 +124,9 @@ class DiscreteMixture(smoothed_spin_machine.SmoothedSpinMachine):
     del chunk_bits
     return tf.reduce_sum(boltzmann_math.log_cosh2(params['field']), axis=-1)
 
-  def _mean(self):
-    shape = ps.concat([self._batch_shape_tensor(), self._event_shape_tensor()], axis=0)
-    return tf.broadcast_to(tf.tanh(self._field), shape)
+  def _spin_mean(self, params, chunk_bits):
+    del chunk_bits
+    return tf.tanh(params['field'])
 
-  def _variance(self):
-    delta = tf.convert_to_tensor(self._delta)[..., tf.newaxis]
-    return 1. - tf.square(tf.tanh(self._field)) + 1. / delta
+  def _smoothing_variance(self, params):
+    return 1. / params['delta'][..., tf.newaxis]

@@ -2,13 +2,8 @@
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.bijectors import identity as identity_bijector
-from tensorflow_probability.python.bijectors import softplus as softplus_bijector
-from tensorflow_probability.python.distributions import independent
-from tensorflow_probability.python.distributions import normal
-from tensorflow_probability.python.internal import assert_util
-from tensorflow_probability.python.internal import dtype_util
-from tensorflow_probability.python.internal import parameter_properties
+import tensorflow_probability as tfp
+# No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
 
 from tfp_rbm.distributions import boltzmann_machine
@@ -16,6 +11,7 @@ from tfp_rbm.distributions import boltzmann_math
 from tfp_rbm.distributions import restricted_boltzmann_machine as rbm_lib
 from tfp_rbm.internal import enumeration
 from tfp_rbm.internal import noise
+from tfp_rbm.internal import validation
 
 __all__ = ['GaussianBernoulliRBM']
 
@@ -38,6 +34,18 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
 
   (EB-and-Flow's eq. 3 prints `+` signs on the interaction and hidden-bias
   terms; the minus signs above are the ones its eq. 5 follows from.)
+
+  `p(v)` is a mixture of Gaussians over the hidden states, so `mean` and
+  `variance` are exact by enumerating the `2^H` hidden states:
+
+  ```none
+  p(h) = exp(c.h + sum_i (b_i a_i / sigma_i + a_i^2 / 2)) / Z',   a = W h
+  E[v] = b + sigma E_h[a],    Var[v_i] = sigma_i^2 (1 + Var_h[a_i])
+  ```
+
+  Its `entropy`, `mode` and KL divergence have no closed form (`E_v[F(v)]`
+  is an integral over the real visible units); they raise
+  `NotImplementedError` (`inexact_statistics`).
 
   #### Examples
 
@@ -63,6 +71,13 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   """
 
   _PROPOSAL_KEYS = ('visible_bias', 'scale')
+  inexact_statistics = {
+      'mode': 'the mode of a mixture of Gaussians has no closed form',
+      'entropy': 'it needs E_v[F(v)], an integral over the real visible units with no '
+                 'closed form',
+      'kl_divergence': 'it needs E_p[F_q(v) - F_p(v)], an integral over the real visible '
+                       'units with no closed form',
+  }
 
   def __init__(self, weights, visible_bias, hidden_bias, scale,
                log_normalizer=None, max_enumeration_bits=20,
@@ -91,10 +106,10 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _parameter_properties(cls, dtype, num_classes=None):
     return dict(
         rbm_lib.rbm_parameter_properties(),
-        scale=parameter_properties.ParameterProperties(
+        scale=tfp.util.ParameterProperties(
             event_ndims=1,
             default_constraining_bijector_fn=(
-                lambda: softplus_bijector.Softplus(low=dtype_util.eps(dtype)))),
+                lambda: tfp.bijectors.Softplus(low=validation.machine_epsilon(dtype)))),
         log_normalizer=boltzmann_machine.log_normalizer_property())
 
   @property
@@ -113,11 +128,11 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _parameter_assertions(self, checked, is_init):
     if 'scale' not in checked:
       return []
-    return [assert_util.assert_positive(
+    return [tf.debugging.assert_positive(
         checked['scale'], message='Argument `scale` must be positive.')]
 
   def _default_event_space_bijector(self):
-    return identity_bijector.Identity(validate_args=self.validate_args)
+    return tfp.bijectors.Identity(validate_args=self.validate_args)
 
   def _hidden_input(self, visible, params):
     return params['hidden_bias'] + boltzmann_math.visible_to_hidden(
@@ -135,8 +150,8 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
 
   def _visible_distribution(self, hidden, params):
     loc = self._visible_mean(hidden, params)
-    return independent.Independent(
-        normal.Normal(loc=loc, scale=tf.broadcast_to(params['scale'], ps.shape(loc))),
+    return tfp.distributions.Independent(
+        tfp.distributions.Normal(loc=loc, scale=tf.broadcast_to(params['scale'], ps.shape(loc))),
         reinterpreted_batch_ndims=1)
 
   def _sample_visible(self, hidden, params, seed):
@@ -147,19 +162,33 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     return params['visible_bias'] + params['scale'] * noise.standard_normal(
         shape, seed, self.dtype)
 
-  def _exact_chain_log_normalizer(self, params, chunk_bits):
-    w, c = params['weights'], params['hidden_bias']
+  def _hidden_log_weight_and_projection(self, hidden, params):
+    """`log p~(h) = c.h + sum_i (b_i a_i / sigma_i + a_i^2 / 2)` and `a = W h`, `[k, H]` states."""
+    a = tf.linalg.matmul(hidden, params['weights'], transpose_b=True)  # batch + [k, D]
     bias_over_scale = params['visible_bias'] / params['scale']
+    return (tf.linalg.matvec(hidden, params['hidden_bias'])
+            + tf.reduce_sum(bias_over_scale[..., tf.newaxis, :] * a + tf.square(a) / 2.,
+                            axis=-1)), a
 
-    def log_weight(hidden):  # [k, H] -> batch + [k]
-      a = tf.linalg.matmul(hidden, w, transpose_b=True)  # batch + [k, D]
-      return (tf.linalg.matvec(hidden, c)
-              + tf.reduce_sum(bias_over_scale[..., tf.newaxis, :] * a + tf.square(a) / 2.,
-                              axis=-1))
-
+  def _exact_chain_log_normalizer(self, params, chunk_bits):
     return (self._independent_visible_log_normalizer(params)
             + enumeration.logsumexp_over_binary_states(
-                log_weight, self.num_hidden, self.dtype, chunk_bits))
+                lambda hidden: self._hidden_log_weight_and_projection(hidden, params)[0],
+                self.num_hidden, self.dtype, chunk_bits))
+
+  def _exact_mean_and_variance(self, params, chunk_bits):
+    """The Gaussian mixture's `b + sigma E_h[a]` and `sigma^2 (1 + Var_h[a])`, `a = W h`."""
+    def log_weight_and_values(hidden):
+      log_weight, a = self._hidden_log_weight_and_projection(hidden, params)
+      return log_weight, {'a': a, 'a_squared': tf.square(a)}
+
+    _, averages = enumeration.expectations_over_binary_states(
+        log_weight_and_values, self.num_hidden, self.dtype, chunk_bits)
+    scale = params['scale']
+    mean_a = averages['a']
+    variance_a = tf.maximum(averages['a_squared'] - tf.square(mean_a), 0.)
+    return (self._broadcast_to_batch(params['visible_bias'] + scale * mean_a, event_ndims=1),
+            self._broadcast_to_batch(tf.square(scale) * (1. + variance_a), event_ndims=1))
 
   # -- Annealing ------------------------------------------------------------
 

@@ -9,17 +9,23 @@ the annealing walk. A subclass supplies, as functions of `params`: the free
 energy `_free_energy`, the hidden layer's conditional (`_hidden_field`,
 `_sample_hidden`), the visible one (`_visible_distribution`,
 `_sample_visible`), `_exact_chain_log_normalizer`, `_initial_chain_state`,
-and the independent-visible proposal (`_fit_proposal`,
-`_independent_visible_log_normalizer`).
+the independent-visible proposal (`_fit_proposal`,
+`_independent_visible_log_normalizer`) and `_exact_mean_and_variance`.
+
+For two-valued visible units (binary or spins) this module gives the mode,
+the entropy and the KL divergence exactly, by enumerating the `2^D` visible
+states: `H = log Z - E[-F(v)]`, `KL(p || q) = E_p[F_q(v) - F_p(v)] - log Z_p
++ log Z_q`, the mode the state of least free energy.
 """
 
 import tensorflow as tf
-from tensorflow_probability.python.internal import parameter_properties
+import tensorflow_probability as tfp
+# No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import samplers
 
 from tfp_rbm.distributions import boltzmann_machine
 from tfp_rbm.distributions import boltzmann_math
+from tfp_rbm.internal import enumeration
 from tfp_rbm.internal import noise
 from tfp_rbm.internal import validation
 
@@ -38,6 +44,8 @@ class RestrictedBoltzmannMachine(boltzmann_machine.BoltzmannMachine):
   """
 
   _PROPOSAL_KEYS = ('visible_bias',)
+  # The values of the visible units are spins, -1 and +1 (else 0 and 1).
+  _spin_units = False
 
   # -- Parameters -----------------------------------------------------------
 
@@ -135,9 +143,66 @@ class RestrictedBoltzmannMachine(boltzmann_machine.BoltzmannMachine):
     return -self._free_energy(chain_state, params)
 
   def _gibbs_step(self, visible, seed, params):
-    hidden_seed, visible_seed = samplers.split_seed(seed, salt='gibbs_step')
+    hidden_seed, visible_seed = tfp.random.split_seed(seed, salt='gibbs_step')
     hidden = self._sample_hidden(visible, params, hidden_seed)
     return self._sample_visible(hidden, params, visible_seed)
+
+  # -- Exact statistics over the visible states -----------------------------
+
+  def _statistic_layer_size(self, statistic):
+    """Moments enumerate what log Z does; the rest every visible state."""
+    if statistic in ('mean', 'variance', 'stddev'):
+      return self._enumerated_layer_size()
+    return self.num_visible
+
+  def _broadcast_to_batch(self, x, event_ndims):
+    shape = self._batch_shape_tensor()
+    if event_ndims:
+      shape = ps.concat([shape, self._event_shape_tensor()], axis=0)
+    return tf.broadcast_to(x, shape)
+
+  def _log_weight_of_states(self, visible, params):
+    """`-F(v)` of the states `visible`, `[k, D]`, as `batch_shape + [k]`."""
+    batch_ndims = _static_rank(self.batch_shape)
+    states = tf.reshape(visible, ps.concat(
+        [ps.shape(visible)[:1], ps.ones([batch_ndims], tf.int32), ps.shape(visible)[1:]], 0))
+    return tf.experimental.numpy.moveaxis(-self._free_energy(states, params), 0, -1)
+
+  def _visible_expectations(self, log_weight_and_values_fn, chunk_bits):
+    enumerate_states = (enumeration.expectations_over_spin_states if self._spin_units
+                        else enumeration.expectations_over_binary_states)
+    return enumerate_states(log_weight_and_values_fn, self.num_visible, self.dtype, chunk_bits)
+
+  def _exact_entropy(self, params, chunk_bits):
+    """`H = log Z - E[-F(v)]`, both sums over the `2^D` visible states."""
+    def log_weight_and_values(visible):
+      log_weight = self._log_weight_of_states(visible, params)
+      return log_weight, {'log_weight': log_weight[..., tf.newaxis]}
+
+    log_z, averages = self._visible_expectations(log_weight_and_values, chunk_bits)
+    return self._broadcast_to_batch(log_z - averages['log_weight'][..., 0], event_ndims=0)
+
+  def _exact_mode(self, params, chunk_bits):
+    """The visible state of least free energy (the lowest index among ties)."""
+    argmax = (enumeration.argmax_over_spin_states if self._spin_units
+              else enumeration.argmax_over_binary_states)
+    mode = argmax(lambda visible: self._log_weight_of_states(visible, params),
+                  self.num_visible, self.dtype, chunk_bits)
+    return self._broadcast_to_batch(mode, event_ndims=1)
+
+  def _exact_kl_divergence(self, params, other, chunk_bits):
+    """`E_p[F_q(v) - F_p(v)] - log Z_p + log Z_q` over the `2^D` visible states."""
+    # pylint: disable=protected-access
+    other_params = other._read_parameters()
+
+    def log_weight_and_values(visible):
+      log_p = self._log_weight_of_states(visible, params)
+      log_q = other._log_weight_of_states(visible, other_params)
+      return log_p, {'log_ratio': (log_p - log_q)[..., tf.newaxis]}
+
+    log_z, averages = self._visible_expectations(log_weight_and_values, chunk_bits)
+    log_z_other = other._exact_log_normalizer(other_params, chunk_bits)
+    return averages['log_ratio'][..., 0] - log_z + log_z_other
 
   # -- The annealing path ---------------------------------------------------
 
@@ -155,9 +220,16 @@ class RestrictedBoltzmannMachine(boltzmann_machine.BoltzmannMachine):
             + num_hidden * boltzmann_math.log_two(self.dtype))
 
 
+def _static_rank(shape):
+  """The static rank of a `tf.TensorShape`; raises where it is unknown."""
+  if shape.rank is None:
+    raise ValueError('Exact statistics need a batch shape of known rank.')
+  return shape.rank
+
+
 def rbm_parameter_properties():
   """`ParameterProperties` of the parameters every RBM shares, in constructor order."""
   return dict(
-      weights=parameter_properties.ParameterProperties(event_ndims=2),
-      visible_bias=parameter_properties.ParameterProperties(event_ndims=1),
-      hidden_bias=parameter_properties.ParameterProperties(event_ndims=1))
+      weights=tfp.util.ParameterProperties(event_ndims=2),
+      visible_bias=tfp.util.ParameterProperties(event_ndims=1),
+      hidden_bias=tfp.util.ParameterProperties(event_ndims=1))

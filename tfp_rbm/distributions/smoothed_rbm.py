@@ -2,13 +2,10 @@
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.bijectors import softplus as softplus_bijector
-from tensorflow_probability.python.internal import assert_util
-from tensorflow_probability.python.internal import distribution_util
-from tensorflow_probability.python.internal import dtype_util
-from tensorflow_probability.python.internal import parameter_properties
+import tensorflow_probability as tfp
+# No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import samplers
+# No public API: `is_ref` tells a variable (checked when read) from a constant.
 from tensorflow_probability.python.internal import tensor_util
 
 from tfp_rbm.distributions import boltzmann_machine
@@ -17,6 +14,7 @@ from tfp_rbm.distributions import smoothed_spin_machine
 from tfp_rbm.distributions import spin_rbm
 from tfp_rbm.internal import noise
 from tfp_rbm.internal import spectral_bound
+from tfp_rbm.internal import validation
 
 __all__ = ['SmoothedRBM', 'delta_from_margin']
 
@@ -38,7 +36,7 @@ def delta_from_margin(weights, margin):
     `delta`, the broadcast batch shape, `> ||W||_2`.
   """
   bound = spectral_bound.spectral_norm_bound(weights)
-  eps = dtype_util.eps(weights.dtype)
+  eps = validation.machine_epsilon(weights.dtype)
   floor = np.sqrt(eps) * bound + eps
   return bound + floor * tf.math.softplus(tf.math.softplus(margin) / floor)
 
@@ -190,14 +188,14 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
     # Softplus keeps `delta` positive, but no bijector of `delta` alone keeps
     # it above `||weights||_2`: `margin` does, so it is the preferred one.
     return dict(
-        weights=parameter_properties.ParameterProperties(event_ndims=2),
-        field=parameter_properties.ParameterProperties(event_ndims=1),
-        delta=parameter_properties.ParameterProperties(
+        weights=tfp.util.ParameterProperties(event_ndims=2),
+        field=tfp.util.ParameterProperties(event_ndims=1),
+        delta=tfp.util.ParameterProperties(
             event_ndims=0,
             default_constraining_bijector_fn=(
-                lambda: softplus_bijector.Softplus(low=dtype_util.eps(dtype))),
+                lambda: tfp.bijectors.Softplus(low=validation.machine_epsilon(dtype))),
             is_preferred=False),
-        margin=parameter_properties.ParameterProperties(event_ndims=0),
+        margin=tfp.util.ParameterProperties(event_ndims=0),
         log_normalizer=boltzmann_machine.log_normalizer_property())
 
   # -- Parameters -----------------------------------------------------------
@@ -261,23 +259,23 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
                                or tensor_util.is_ref(self._field))
     if None in self._static_sizes() and is_init != weights_or_field_is_ref:
       w_shape = ps.shape(self._weights)
-      assertions.append(assert_util.assert_equal(
+      assertions.append(tf.debugging.assert_equal(
           ps.shape(self._field)[-1], w_shape[-2] + w_shape[-1],
           message='Argument `field` must have one entry per spin of the two groups '
                   'that `weights` couples: the spin groups must add up to the event size.'))
     if self._delta is None:
       return assertions
     if 'delta' in checked:
-      assertions.append(assert_util.assert_positive(
+      assertions.append(tf.debugging.assert_positive(
           checked['delta'], message='Argument `delta` must be positive.'))
     if is_init != (tensor_util.is_ref(self._delta) or tensor_util.is_ref(self._weights)):
       # A parameter missing from `checked` here is a constant: no variable is read twice.
       w = checked.get('weights', self._weights)
       delta = checked.get('delta', self._delta)
       # A gap within rounding of `||W||_2` would pass, then fail the Cholesky factor.
-      relative_gap = 0.5 * np.sqrt(dtype_util.eps(self.dtype))
+      relative_gap = 0.5 * np.sqrt(validation.machine_epsilon(self.dtype))
       min_delta = (1. + relative_gap) * spectral_bound.spectral_norm(tf.convert_to_tensor(w))
-      assertions.append(assert_util.assert_less(
+      assertions.append(tf.debugging.assert_less(
           min_delta, tf.convert_to_tensor(delta),
           message='Argument `delta` must exceed the largest singular value of '
                   '`weights` (J + delta I must be positive definite), by a relative '
@@ -339,14 +337,14 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
     sample_ndims = ps.rank(spins) - ps.size(self._batch_shape_tensor()) - 1
     flat_shape = ps.concat(
         [[ps.reduce_prod(shape[:sample_ndims])], shape[sample_ndims:]], axis=0)
-    eps = samplers.normal(flat_shape, dtype=self.dtype, seed=seed)
+    eps = tf.random.stateless_normal(flat_shape, seed=seed, dtype=self.dtype)
     eps_a, eps_b = self._split(eps)
     small_is_b = self._small_group_is_b()
     eps_large, eps_small = (eps_a, eps_b) if small_is_b else (eps_b, eps_a)
     # Solve L_S^T x = eps for all samples at once: samples become columns.
-    x_small = distribution_util.move_dimension(
+    x_small = tf.experimental.numpy.moveaxis(
         tf.linalg.triangular_solve(
-            schur_cholesky, distribution_util.move_dimension(eps_small, 0, -1),
+            schur_cholesky, tf.experimental.numpy.moveaxis(eps_small, 0, -1),
             lower=True, adjoint=True),
         -1, 0)
     if small_is_b:
@@ -356,6 +354,28 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
     x_large = (eps_large - coupled / sqrt_delta) / sqrt_delta
     noise_z = tf.concat([x_large, x_small] if small_is_b else [x_small, x_large], axis=-1)
     return spins + tf.reshape(noise_z, shape)
+
+  def _smoothing_variance(self, params):
+    """The diagonal of `J~^-1`, block by block, from the Schur complement's Cholesky.
+
+    ```none
+    smaller group: diag(S^-1)
+    larger group:  1 / delta + diag(K S^-1 K^T) / delta^2
+    ```
+    with `K` the coupling of the larger group to the smaller.
+    """
+    w, delta = params['weights'], params['delta']
+    schur_cholesky = self._schur_cholesky(w, delta)
+    eye = tf.eye(ps.shape(schur_cholesky)[-1], dtype=self.dtype)
+    inverse_cholesky = tf.linalg.triangular_solve(schur_cholesky, eye, lower=True)
+    small_is_b = self._small_group_is_b()
+    # X = L_S^-1 K^T, so that K S^-1 K^T = X^T X.
+    whitened = tf.linalg.matmul(inverse_cholesky, w, transpose_b=small_is_b)
+    delta = delta[..., tf.newaxis]
+    variance_small = tf.reduce_sum(tf.square(inverse_cholesky), axis=-2)
+    variance_large = 1. / delta + tf.reduce_sum(tf.square(whitened), axis=-2) / tf.square(delta)
+    return tf.concat([variance_large, variance_small] if small_is_b
+                     else [variance_small, variance_large], axis=-1)
 
   # -- The spin machine: a SpinRBM over (s_a, s_b) ---------------------------
 
@@ -368,7 +388,7 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
     """`s_a ~ p(s_a | s_b)`, then `s_b ~ p(s_b | s_a)`: the spin RBM's sweep."""
     w = params['weights']
     field_a, field_b = self._split(params['field'])
-    seed_a, seed_b = samplers.split_seed(seed, salt='gibbs_step')
+    seed_a, seed_b = tfp.random.split_seed(seed, salt='gibbs_step')
     _, s_b = self._split(spins)
     s_a = noise.sample_spins(field_a + boltzmann_math.hidden_to_visible(s_b, w), seed_a)
     s_b = noise.sample_spins(field_b + boltzmann_math.visible_to_hidden(s_a, w), seed_b)
@@ -381,6 +401,12 @@ class SmoothedRBM(smoothed_spin_machine.SmoothedSpinMachine):
     """log Z_s, the spin RBM's, by enumerating the smaller group."""
     field_a, field_b = self._split(params['field'])
     return spin_rbm.spin_log_normalizer(params['weights'], field_a, field_b, chunk_bits)
+
+  def _spin_mean(self, params, chunk_bits):
+    """`E[s]`, the spin RBM's exact means, enumerating the smaller group."""
+    field_a, field_b = self._split(params['field'])
+    mean_a, mean_b = spin_rbm.spin_means(params['weights'], field_a, field_b, chunk_bits)
+    return tf.concat([mean_a, mean_b], axis=-1)
 
   def _annealed_coupling(self, beta, params):
     """`W_beta = beta W`; `delta` (or `margin`) is kept.

@@ -13,21 +13,26 @@ z | s ~ Normal(s, J~^-1)
 log p(z) = -1/2 z^T J~ z + sum_i log(2 cosh(h~_i)) - log Z,   h~ = J~ z + h
 log Z    = log Z_s + (N/2) log(2 pi) - 1/2 log det J~ + N delta / 2
 p(s_i = +1 | z) = sigmoid(2 h~_i)                         (exact discrete code)
+E[z] = E[s],    Var[z_i] = 1 - E[s_i]^2 + (J~^-1)_ii      (exact mean and variance)
 ```
+
+The mode, the entropy and the KL divergence of such a Gaussian mixture have
+no closed form: they raise `NotImplementedError` (`inexact_statistics`).
 
 The chains run over the spins (not the event `z`), so `sample` smooths the
 final spins and RAISE, which starts chains at data, does not apply
 (`chains_run_over_event = False`). A subclass supplies the coupling:
 `_precision_matvec` (`J~ z`), `_log_det_precision`, `_smooth`, the spin
-energy, its Gibbs sweep and exact `log Z_s`, and the coupling's part of the
-annealing path.
+energy, its Gibbs sweep and exact `log Z_s`, the coupling's part of the
+annealing path, the spins' exact mean `_spin_mean` and the smoothing's
+variances `_smoothing_variance` (the diagonal of `J~^-1`).
 """
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.bijectors import identity as identity_bijector
+import tensorflow_probability as tfp
+# No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import samplers
 
 from tfp_rbm.distributions import boltzmann_machine
 from tfp_rbm.distributions import boltzmann_math
@@ -42,6 +47,11 @@ class SmoothedSpinMachine(boltzmann_machine.BoltzmannMachine):
 
   chains_run_over_event = False
   _PROPOSAL_KEYS = ('field',)
+  inexact_statistics = {
+      'mode': 'the mode of a mixture of Gaussians has no closed form',
+      'entropy': 'the entropy of a mixture of Gaussians has no closed form',
+      'kl_divergence': 'the KL divergence between mixtures of Gaussians has no closed form',
+  }
 
   @property
   def field(self):
@@ -59,7 +69,7 @@ class SmoothedSpinMachine(boltzmann_machine.BoltzmannMachine):
     return ps.shape(self._field)[-1:]
 
   def _default_event_space_bijector(self):
-    return identity_bijector.Identity(validate_args=self.validate_args)
+    return tfp.bijectors.Identity(validate_args=self.validate_args)
 
   def _chain_state_assertions(self, state, arg):
     return validation.value_assertions(self, state, arg, spins=True)
@@ -96,6 +106,13 @@ class SmoothedSpinMachine(boltzmann_machine.BoltzmannMachine):
     return (chain_log_normalizer + 0.5 * num_spins * np.log(2. * np.pi)
             - 0.5 * self._log_det_precision(params) + 0.5 * num_spins * params['delta'])
 
+  def _exact_mean_and_variance(self, params, chunk_bits):
+    """`E[z] = E[s]` and `Var[z_i] = 1 - E[s_i]^2 + (J~^-1)_ii`."""
+    mean = tf.broadcast_to(
+        self._spin_mean(params, chunk_bits),
+        ps.concat([self._batch_shape_tensor(), self._event_shape_tensor()], axis=0))
+    return mean, 1. - tf.square(mean) + self._smoothing_variance(params)
+
   # -- Smoothing: the Gaussian given the spins ------------------------------
 
   def smooth(self, spins, seed=None, name='smooth'):
@@ -117,7 +134,7 @@ class SmoothedSpinMachine(boltzmann_machine.BoltzmannMachine):
     with self._name_and_control_scope(name, spins, dict(arg='spins')):
       with tf.control_dependencies(self._chain_state_assertions(spins, 'spins')):
         spins = validation.broadcast_to_batch_and_event(self, spins)
-      return self._smooth(spins, samplers.sanitize_seed(seed), self._read_parameters())
+      return self._smooth(spins, tfp.random.sanitize_seed(seed), self._read_parameters())
 
   def _chain_state_to_event(self, chain_state, seed, params):
     return self._smooth(chain_state, seed, params)

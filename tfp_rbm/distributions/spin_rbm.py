@@ -1,7 +1,6 @@
 """The restricted Boltzmann machine over spins, `v in {-1,+1}^D`, `h in {-1,+1}^H`."""
 
 import tensorflow as tf
-from tensorflow_probability.python.internal import assert_util
 
 from tfp_rbm.distributions import boltzmann_machine
 from tfp_rbm.distributions import boltzmann_math
@@ -9,7 +8,7 @@ from tfp_rbm.distributions import restricted_boltzmann_machine as rbm_lib
 from tfp_rbm.internal import enumeration
 from tfp_rbm.internal import noise
 
-__all__ = ['SpinRBM', 'spin_energy', 'spin_log_normalizer']
+__all__ = ['SpinRBM', 'spin_energy', 'spin_log_normalizer', 'spin_means']
 
 
 def spin_energy(visible, hidden, weights, visible_bias, hidden_bias):
@@ -43,6 +42,38 @@ def spin_log_normalizer(weights, visible_bias, hidden_bias, chunk_bits):
   return enumeration.logsumexp_over_spin_states(log_weight, bits, weights.dtype, chunk_bits)
 
 
+def spin_means(weights, visible_bias, hidden_bias, chunk_bits):
+  """`(E[v], E[h])` of the spin RBM, exact, enumerating the smaller layer's spins.
+
+  ```none
+  E[v] = sum_h p(h) tanh(b + W h),   E[h] = sum_h p(h) h                (H <= D)
+  p(h) = exp(c.h + sum_i log(2 cosh(b_i + (W h)_i))) / Z
+  ```
+  and the mirror image over `v` when `D < H`. Shapes `batch + [D]`, `batch + [H]`.
+  """
+  num_visible, num_hidden = weights.shape[-2], weights.shape[-1]
+  if num_hidden <= num_visible:
+    def log_weight_and_values(hidden):  # [k, H]
+      field = visible_bias[..., tf.newaxis, :] + tf.linalg.matmul(
+          hidden, weights, transpose_b=True)
+      log_weight = (tf.linalg.matvec(hidden, hidden_bias)
+                    + tf.reduce_sum(boltzmann_math.log_cosh2(field), axis=-1))
+      return log_weight, {'enumerated': hidden, 'summed_out': tf.tanh(field)}
+    bits = num_hidden
+  else:
+    def log_weight_and_values(visible):  # [k, D]
+      field = hidden_bias[..., tf.newaxis, :] + tf.linalg.matmul(visible, weights)
+      log_weight = (tf.linalg.matvec(visible, visible_bias)
+                    + tf.reduce_sum(boltzmann_math.log_cosh2(field), axis=-1))
+      return log_weight, {'enumerated': visible, 'summed_out': tf.tanh(field)}
+    bits = num_visible
+  _, means = enumeration.expectations_over_spin_states(
+      log_weight_and_values, bits, weights.dtype, chunk_bits)
+  if num_hidden <= num_visible:
+    return means['summed_out'], means['enumerated']
+  return means['enumerated'], means['summed_out']
+
+
 class SpinRBM(rbm_lib.RestrictedBoltzmannMachine):
   """RBM over spins: a distribution over `v in {-1,+1}^D` with hidden `h in {-1,+1}^H`.
 
@@ -56,7 +87,10 @@ class SpinRBM(rbm_lib.RestrictedBoltzmannMachine):
   log Z = logsumexp_h [c.h + sum_i log(2 cosh(b_i + (W h)_i))]
   ```
 
-  `log Z` enumerates whichever layer is smaller. With `v = 2 x - 1` it is a
+  `log Z` enumerates whichever layer is smaller, and so do the exact `mean`
+  and `variance` (`spin_means`; `Var[v_i] = 1 - E[v_i]^2`). `mode`,
+  `entropy` and `tfd.kl_divergence` to another `SpinRBM` are exact by
+  enumerating the `2^D` visible spins. With `v = 2 x - 1` it is a
   `BernoulliRBM` over `x` with other parameters; the spin form is the one
   the smoothed machines of RBM-Flow build on (`SmoothedRBM`).
 
@@ -76,6 +110,8 @@ class SpinRBM(rbm_lib.RestrictedBoltzmannMachine):
   [1] O'Connor, D., Vinci, W. RBM-Flow and D-Flow: Invertible flows with
       discrete energy base spaces, 2020. https://arxiv.org/abs/2012.13196
   """
+
+  _spin_units = True
 
   def __init__(self, weights, visible_bias, hidden_bias, log_normalizer=None,
                max_enumeration_bits=20, validate_args=False,
@@ -106,7 +142,7 @@ class SpinRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _sample_control_dependencies(self, x, arg='value'):
     assertions = super()._sample_control_dependencies(x, arg)
     if self.validate_args:
-      assertions.append(assert_util.assert_equal(
+      assertions.append(tf.debugging.assert_equal(
           tf.reduce_all(tf.abs(x) == 1.), True,
           message=f'Argument `{arg}` must hold spins, -1 or +1.'))
     return assertions
@@ -146,6 +182,12 @@ class SpinRBM(rbm_lib.RestrictedBoltzmannMachine):
   def _exact_chain_log_normalizer(self, params, chunk_bits):
     return spin_log_normalizer(params['weights'], params['visible_bias'],
                                params['hidden_bias'], chunk_bits)
+
+  def _exact_mean_and_variance(self, params, chunk_bits):
+    mean, _ = spin_means(params['weights'], params['visible_bias'], params['hidden_bias'],
+                         chunk_bits)
+    mean = self._broadcast_to_batch(mean, event_ndims=1)
+    return mean, 1. - tf.square(mean)
 
   def _fit_proposal(self, points, params):
     """Independent spins with the points' mean: `b_0 = atanh(m)`, `|m| <= 1 - 2e-3`."""

@@ -27,7 +27,7 @@ between blocks.
 import numpy as np
 import tensorflow as tf
 import tqdm
-from tensorflow_probability.python.internal import samplers
+import tensorflow_probability as tfp
 
 from tfp_rbm.distributions import boltzmann_machine
 from tfp_rbm.internal import validation
@@ -233,7 +233,7 @@ def run_annealing(distribution, state, betas, seed, proposal=None,
   if reverse:
     betas = betas[::-1]
   num_steps = betas.size - 1
-  seed = samplers.sanitize_seed(seed, salt='run_annealing')
+  seed = tfp.random.sanitize_seed(seed, salt='run_annealing')
   state = tf.convert_to_tensor(state, dtype=distribution.dtype, name='state')
   if proposal is not None:
     # `annealed` checks the proposal (a dict of the machine's keys and shapes),

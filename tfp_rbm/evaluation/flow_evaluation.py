@@ -6,8 +6,7 @@ import warnings
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.distributions import distribution as distribution_lib
-from tensorflow_probability.python.internal import samplers
+import tensorflow_probability as tfp
 
 from tfp_rbm import flow_density
 from tfp_rbm.datasets import preprocessing
@@ -161,9 +160,9 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     ValueError: if the images are not integers in [0, 255] (e.g. already
       scaled to [0, 1]), `dataset` is empty, or a count or `betas` is bad.
   """
-  flow = model if isinstance(model, distribution_lib.Distribution) else getattr(
+  flow = model if isinstance(model, tfp.distributions.Distribution) else getattr(
       model, 'distribution', None)
-  if not isinstance(flow, distribution_lib.Distribution):
+  if not isinstance(flow, tfp.distributions.Distribution):
     raise TypeError(
         'Argument `model` must be a tfd.TransformedDistribution(base, bijector) (or a '
         f'bare base) or hold one as `.distribution`; got {type(model).__name__}.')
@@ -175,8 +174,8 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
   num_chains_per_point = validation.check_integer(
       num_chains_per_point, 'num_chains_per_point', minimum=1)
   batch_size = validation.check_integer(batch_size, 'batch_size', minimum=1)
-  ais_seed, raise_seed, noise_seed = samplers.split_seed(
-      samplers.sanitize_seed(seed, salt='evaluate_flow'), n=3)
+  ais_seed, raise_seed, noise_seed = tfp.random.split_seed(
+      tfp.random.sanitize_seed(seed, salt='evaluate_flow'), n=3)
 
   annealing.check_annealable(base)
   with_raise = reverse_annealing.supports_raise(base)
@@ -193,15 +192,16 @@ def evaluate_flow(model, dataset, num_chains=100, num_chains_per_point=10,
     pixels = batch[0] if isinstance(batch, (tuple, list)) else batch
     _check_pixels(pixels)
     pixels = tf.reshape(tf.cast(pixels, tf.uint8), [-1] + event_shape)
-    x = preprocessing.dequantize(pixels, seed=samplers.fold_in(noise_seed, index),
-                                 dtype=flow.dtype)
+    x = preprocessing.dequantize(
+        pixels, seed=tf.random.experimental.stateless_fold_in(noise_seed, index),
+        dtype=flow.dtype)
     z, base_log_prob, log_det = flow_density.log_prob_parts(flow, x)
     num_images += int(pixels.shape[0])
     sum_unnormalized += float(tf.reduce_sum(base_log_prob + log_det))
     if with_raise:
       log_p_raise = reverse_annealing.raise_log_prob(
           base, z, num_chains_per_point=num_chains_per_point, betas=betas,
-          proposal=proposal, seed=samplers.fold_in(raise_seed, index),
+          proposal=proposal, seed=tf.random.experimental.stateless_fold_in(raise_seed, index),
           progress=progress)
       sum_raise += float(tf.reduce_sum(log_p_raise + log_det))
       raise_log_normalizers.append((base_log_prob - log_p_raise).numpy())

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.internal import samplers
+import tensorflow_probability as tfp
 
 from tfp_rbm.evaluation import annealing
 from tfp_rbm.internal import validation
@@ -139,8 +139,8 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
   betas = annealing.annealing_schedule(betas, schedule)
   block_size = annealing.check_block_size(block_size)
   dtype = distribution.dtype
-  init_seed, sample_seed, anneal_seed = samplers.split_seed(
-      samplers.sanitize_seed(seed, salt='log_normalizer'), n=3)
+  init_seed, sample_seed, anneal_seed = tfp.random.split_seed(
+      tfp.random.sanitize_seed(seed, salt='log_normalizer'), n=3)
   proposal_machine = distribution.annealed(tf.constant(0., dtype), proposal)
   # At beta = 0 the units are independent: one sweep from anywhere is exact.
   state = proposal_machine.gibbs_step(

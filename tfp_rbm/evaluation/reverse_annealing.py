@@ -1,7 +1,7 @@
 """RAISE: conservative per-point log-likelihoods by reverse annealing from data."""
 
 import tensorflow as tf
-from tensorflow_probability.python.internal import samplers
+import tensorflow_probability as tfp
 
 from tfp_rbm.evaluation import annealing
 from tfp_rbm.internal import validation
@@ -102,7 +102,7 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
   validation.check_event_value(x, dtype, tf.compat.dimension_value(
       distribution.event_shape[-1]), 'x', distribution.batch_shape)
   state = tf.broadcast_to(x, tf.concat([[num_chains_per_point], tf.shape(x)], 0))
-  seed = samplers.sanitize_seed(seed, salt='raise_log_prob')
+  seed = tfp.random.sanitize_seed(seed, salt='raise_log_prob')
   _, log_weights = annealing.run_annealing(
       distribution, state, betas, seed, proposal=proposal, reverse=True,
       progress=progress, block_size=block_size)

@@ -2,6 +2,9 @@
 
 `logsumexp_over_binary_states` visits the `2^n` states in chunks inside a
 `tf.while_loop` (it compiles under XLA); the spin version maps `s = 2 b - 1`.
+`expectations_over_binary_states` accumulates weighted averages (moments,
+`E[log p~]`) and `argmax_over_binary_states` the most probable state, one
+chunk at a time, so memory is bounded by one chunk whatever the layer size.
 """
 
 import numpy as np
@@ -9,8 +12,12 @@ import tensorflow as tf
 
 __all__ = [
     'MAX_ENUMERATION_BITS',
+    'argmax_over_binary_states',
+    'argmax_over_spin_states',
     'binary_states',
     'check_enumeration_bits',
+    'expectations_over_binary_states',
+    'expectations_over_spin_states',
     'logsumexp_over_binary_states',
     'logsumexp_over_spin_states',
 ]
@@ -81,6 +88,111 @@ def logsumexp_over_spin_states(log_weight_fn, num_bits, dtype,
   """
   return logsumexp_over_binary_states(
       lambda bits: log_weight_fn(2. * bits - 1.), num_bits, dtype, chunk_bits)
+
+
+def _fold_over_chunks(chunk_fn, combine, num_bits, chunk_bits):
+  """`combine`s `chunk_fn(indices)` over the chunks of `2^chunk_bits` state indices.
+
+  A `tf.while_loop` whose state is one chunk's result: bounded memory, and
+  it compiles (and differentiates) under XLA.
+  """
+  chunk_bits = min(chunk_bits, num_bits)
+  num_chunks = 2 ** (num_bits - chunk_bits)
+  chunk_size = 2 ** chunk_bits
+
+  def chunk_result(chunk):
+    return chunk_fn(tf.range(chunk_size, dtype=tf.int64) + chunk * chunk_size)
+
+  first = chunk_result(tf.constant(0, tf.int64))
+  if num_chunks == 1:
+    return first
+  _, total = tf.while_loop(
+      lambda chunk, _: chunk < num_chunks,
+      lambda chunk, total: (chunk + 1, combine(total, chunk_result(chunk))),
+      (tf.constant(1, tf.int64), first),
+      maximum_iterations=num_chunks - 1, parallel_iterations=1)
+  return total
+
+
+def expectations_over_binary_states(log_weight_and_values_fn, num_bits, dtype,
+                                    chunk_bits=_DEFAULT_CHUNK_BITS):
+  """`log sum_x w(x)` and `E[f(x)] = sum_x w(x) f(x) / sum_x w(x)` over `{0,1}^num_bits`.
+
+  Each chunk's weighted average is merged into the running one with the
+  weights' running log-sum, so nothing overflows and memory is one chunk.
+
+  Args:
+    log_weight_and_values_fn: maps states of shape `[k, num_bits]` to
+      `(log_w, values)`: log-weights of shape `batch_shape + [k]` and a dict
+      of tensors of shape `batch_shape + [k, m]` (each broadcasting with
+      `log_w[..., tf.newaxis]`).
+    num_bits: Python int, at most `MAX_ENUMERATION_BITS`.
+    dtype: floating dtype of the states.
+    chunk_bits: Python int, log2 of the chunk size.
+
+  Returns:
+    `(log_normalizer, averages)`: `log sum_x w(x)`, shape `batch_shape`, and
+    a dict of the weighted averages, each of shape `batch_shape + [m]`.
+  """
+
+  def chunk_fn(indices):
+    log_w, values = log_weight_and_values_fn(binary_states(indices, num_bits, dtype))
+    log_total = tf.reduce_logsumexp(log_w, axis=-1)
+    weights = tf.exp(log_w - log_total[..., tf.newaxis])[..., tf.newaxis]
+    return log_total, {name: tf.reduce_sum(weights * value, axis=-2)
+                       for name, value in values.items()}
+
+  def combine(total, chunk):
+    (log_a, mean_a), (log_b, mean_b) = total, chunk
+    log_total = tf.reduce_logsumexp(tf.stack([log_a, log_b]), axis=0)
+    share_a = tf.exp(log_a - log_total)[..., tf.newaxis]
+    share_b = tf.exp(log_b - log_total)[..., tf.newaxis]
+    return log_total, {name: share_a * mean_a[name] + share_b * mean_b[name]
+                       for name in mean_a}
+
+  return _fold_over_chunks(chunk_fn, combine, num_bits, chunk_bits)
+
+
+def expectations_over_spin_states(log_weight_and_values_fn, num_bits, dtype,
+                                  chunk_bits=_DEFAULT_CHUNK_BITS):
+  """`expectations_over_binary_states` over spins `s = 2 b - 1 in {-1,+1}^num_bits`."""
+  return expectations_over_binary_states(
+      lambda bits: log_weight_and_values_fn(2. * bits - 1.), num_bits, dtype, chunk_bits)
+
+
+def argmax_over_binary_states(log_weight_fn, num_bits, dtype,
+                              chunk_bits=_DEFAULT_CHUNK_BITS):
+  """The state of `{0,1}^num_bits` with the largest `log_weight_fn(state)`.
+
+  Args:
+    log_weight_fn: maps states of shape `[k, num_bits]` to log-weights of
+      shape `batch_shape + [k]`.
+    num_bits: Python int, at most `MAX_ENUMERATION_BITS`.
+    dtype: floating dtype of the states.
+    chunk_bits: Python int, log2 of the chunk size.
+
+  Returns:
+    Tensor of shape `batch_shape + [num_bits]`; ties go to the lowest index.
+  """
+
+  def chunk_fn(indices):
+    log_w = log_weight_fn(binary_states(indices, num_bits, dtype))
+    return tf.reduce_max(log_w, axis=-1), tf.gather(indices, tf.argmax(log_w, axis=-1))
+
+  def combine(best, chunk):
+    chunk_is_better = chunk[0] > best[0]
+    return (tf.where(chunk_is_better, chunk[0], best[0]),
+            tf.where(chunk_is_better, chunk[1], best[1]))
+
+  _, best_index = _fold_over_chunks(chunk_fn, combine, num_bits, chunk_bits)
+  states = binary_states(tf.reshape(best_index, [-1]), num_bits, dtype)
+  return tf.reshape(states, tf.concat([tf.shape(best_index), [num_bits]], axis=0))
+
+
+def argmax_over_spin_states(log_weight_fn, num_bits, dtype, chunk_bits=_DEFAULT_CHUNK_BITS):
+  """`argmax_over_binary_states` over spins `s = 2 b - 1`, returned as spins."""
+  return 2. * argmax_over_binary_states(
+      lambda bits: log_weight_fn(2. * bits - 1.), num_bits, dtype, chunk_bits) - 1.
 
 
 def check_enumeration_bits(max_enumeration_bits):

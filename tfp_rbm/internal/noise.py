@@ -6,6 +6,7 @@ default, whose non-XLA kernels are the only ones outside XLA).
 
 import numpy as np
 import tensorflow as tf
+# No public API tells whether ops are being built for XLA (to pick its faster RNG).
 from tensorflow.python.ops import control_flow_util  # pylint: disable=g-direct-tensorflow-import
 
 __all__ = [

@@ -8,7 +8,7 @@ check of a count such as `num_steps` or `block_size` (`check_integer`).
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.internal import assert_util
+# No public API: `is_ref` tells a variable (checked when read) from a constant.
 from tensorflow_probability.python.internal import tensor_util
 
 __all__ = [
@@ -20,13 +20,17 @@ __all__ = [
     'common_float_dtype',
     'convert_value',
     'finite_assertions',
+    'machine_epsilon',
     'parameters_to_validate',
     'proposal_parameters',
     'value_assertions',
 ]
 
 
-# float16 and bfloat16 lose the energies' sums and the log Z to rounding.
+# The one dtype rule of the package. float16 and bfloat16 lose the energies'
+# sums and log Z to rounding, lack kernels the flows need (the 1x1
+# convolution's LU solve, the root search's loop), and their 8-11 bit
+# mantissas cannot hold a log-det of thousands of dimensions.
 SUPPORTED_FLOAT_DTYPES = (tf.float32, tf.float64)
 
 
@@ -54,6 +58,11 @@ def common_float_dtype(named_args):
           f'{dtype.name}; use one floating dtype.')
     dtype = arg_dtype
   return dtype or tf.float32
+
+
+def machine_epsilon(dtype):
+  """The spacing of floats at 1 in `dtype` (a TF or NumPy floating dtype)."""
+  return np.finfo(tf.as_dtype(dtype).as_numpy_dtype).eps
 
 
 def check_integer(value, arg, minimum=0, maximum=None):
@@ -246,7 +255,7 @@ def parameters_to_validate(named_parameters, is_init):
 
 def finite_assertions(named_tensors):
   """Assertions that each tensor of `{argument_name: tensor}` is finite, naming it."""
-  return [assert_util.assert_equal(
+  return [tf.debugging.assert_equal(
       tf.reduce_all(tf.math.is_finite(tensor)), True,
       message=f'Argument `{arg}` must be finite (found NaN or Inf).')
           for arg, tensor in named_tensors.items()]
@@ -266,7 +275,7 @@ def value_assertions(distribution, value, arg, spins=False):
     return []
   assertions = finite_assertions({arg: value})
   if spins:
-    assertions.append(assert_util.assert_equal(
+    assertions.append(tf.debugging.assert_equal(
         tf.reduce_all(tf.abs(value) == 1.), True,
         message=f'Argument `{arg}` must hold spins, -1 or +1.'))
   return assertions

@@ -12,9 +12,9 @@ A tempered chain is the same kernel over `distribution.annealed(beta)`.
 import collections
 
 import tensorflow as tf
+# No public API: pausing every enclosing GradientTape without holding it.
 from tensorflow.python.eager import record  # pylint: disable=g-direct-tensorflow-import
-from tensorflow_probability.python.internal import samplers
-from tensorflow_probability.python.mcmc import kernel as kernel_base
+import tensorflow_probability as tfp
 
 __all__ = ['BlockGibbsKernel', 'BlockGibbsKernelResults', 'run_gibbs']
 
@@ -23,7 +23,7 @@ def _gibbs_loop(distribution, state, num_steps, seed):
   kernel = BlockGibbsKernel(distribution)
 
   def body(state, results, seed):
-    step_seed, seed = samplers.split_seed(seed)
+    step_seed, seed = tfp.random.split_seed(seed)
     state, results = kernel.one_step(state, results, step_seed)
     return state, results, seed
 
@@ -59,7 +59,7 @@ def run_gibbs(distribution, state, num_steps, seed, jit_compile=True):
   v = tfp_rbm.mcmc.run_gibbs(rbm, v0, num_steps=25, seed=(0, 2))
   ```
   """
-  seed = samplers.sanitize_seed(seed, salt='run_gibbs')
+  seed = tfp.random.sanitize_seed(seed, salt='run_gibbs')
   num_steps = tf.convert_to_tensor(num_steps, tf.int32, name='num_steps')
   state = tf.convert_to_tensor(state, dtype=distribution.dtype, name='state')
   if not tf.executing_eagerly():
@@ -77,7 +77,7 @@ BlockGibbsKernelResults = collections.namedtuple(
     'BlockGibbsKernelResults', ['num_steps'])
 
 
-class BlockGibbsKernel(kernel_base.TransitionKernel):
+class BlockGibbsKernel(tfp.mcmc.TransitionKernel):
   """One block-Gibbs sweep of a Boltzmann machine as a TFP transition kernel.
 
   The sweep samples every layer given the other in turn (e.g. `h ~ p(h|v)`
@@ -115,7 +115,7 @@ class BlockGibbsKernel(kernel_base.TransitionKernel):
 
   def one_step(self, current_state, previous_kernel_results, seed=None):
     with tf.name_scope(self.name or 'block_gibbs_one_step'):
-      seed = samplers.sanitize_seed(seed)
+      seed = tfp.random.sanitize_seed(seed)
       next_state = self.distribution.gibbs_step(current_state, seed)
       return next_state, BlockGibbsKernelResults(
           num_steps=previous_kernel_results.num_steps + 1)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_probability.python.internal import samplers
+import tensorflow_probability as tfp
 
 from tfp_rbm.internal import validation
 from tfp_rbm.mcmc import block_gibbs
@@ -74,7 +74,7 @@ class PersistentChains(tf.Module):
       raise ValueError(f'Argument `reset_fraction` must be in [0, 1]; got {reset_fraction}.')
     self.reset_fraction = float(reset_fraction)
     self.num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    init_seed, loop_seed = samplers.split_seed(seed, salt='PersistentChains')
+    init_seed, loop_seed = tfp.random.split_seed(seed, salt='PersistentChains')
     with self.name_scope:
       self.states = tf.Variable(
           base.initial_chain_state(self.num_replicas * self.buffer_size, init_seed),
@@ -100,14 +100,14 @@ class PersistentChains(tf.Module):
     if replica is None:
       raise ValueError('`advance` runs in a replica context: call it inside `strategy.run`.')
     replica_id = tf.cast(replica.replica_id_in_sync_group, tf.int32)
-    seed, next_seed = samplers.split_seed(tf.convert_to_tensor(self.seed))
-    pick_seed, reset_seed, noise_seed, gibbs_seed = samplers.split_seed(
-        samplers.fold_in(seed, replica_id), n=4)
+    seed, next_seed = tfp.random.split_seed(tf.convert_to_tensor(self.seed))
+    pick_seed, reset_seed, noise_seed, gibbs_seed = tfp.random.split_seed(
+        tf.random.experimental.stateless_fold_in(seed, replica_id), n=4)
     # A random permutation by sorting uniform keys (XLA has no shuffle kernel).
-    indices = (replica_id * self.buffer_size
-               + tf.argsort(samplers.uniform([self.buffer_size], seed=pick_seed))[:num_chains])
+    keys = tf.random.stateless_uniform([self.buffer_size], seed=pick_seed)
+    indices = replica_id * self.buffer_size + tf.argsort(keys)[:num_chains]
     chains = tf.gather(self.states, indices)
-    restart = samplers.uniform([num_chains], seed=reset_seed) < self.reset_fraction
+    restart = tf.random.stateless_uniform([num_chains], seed=reset_seed) < self.reset_fraction
     restart = tf.reshape(restart, [num_chains] + [1] * (chains.shape.rank - 1))
     chains = tf.where(restart, base.initial_chain_state(num_chains, noise_seed), chains)
     chains = block_gibbs.run_gibbs(base, chains, self.num_gibbs_steps, gibbs_seed)

@@ -1,0 +1,89 @@
+"""The semi-supervised surrogate loss of a flow with a labelled base (EB-and-Flow eq. 9)."""
+
+import numpy as np
+import tensorflow as tf
+
+from tfp_rbm.distributions import labeled_gaussian_bernoulli_rbm
+from tfp_rbm.flow_density import log_prob_parts
+from tfp_rbm.flow_density import split_flow
+
+__all__ = ['semi_supervised_flow_loss']
+
+UNLABELLED = -1
+
+
+def semi_supervised_flow_loss(distribution, x, labels, chain_samples, label_weight=1.):
+  """A loss whose gradient is that of `-J / N`, EB-and-Flow's eq. 9 over a batch.
+
+  #### Mathematical Details
+
+  With `z = f^{-1}(x)`, unlabelled examples `U` (`labels == -1`), labelled
+  ones `L`, and `N = |U| + |L|`:
+
+  ```none
+  J = sum_U log p(x) + lambda sum_L log p(x, y)
+  L = -(1/N) sum_n w_n (log p~(z_n[, y_n]) + log|det dz/dx|_n)
+      + mean_n(w_n) * base.surrogate_log_normalizer(v_hat)
+  ```
+
+  with `w_n = 1` on `U` and `lambda` on `L`, `log p~(z) = -F(z) =
+  logsumexp_y(-F(z, y))` and `log p~(z, y) = -F(z, y)`. Every term of `J`
+  subtracts the one `log Z` of the joint over `(v, y)`, and
+  `grad log Z = E_model[grad -F(v)]`, so with chains `v_hat` from the model
+  (`PersistentChains` over `v`, the label summed out)
+  `grad L = -grad J / N` in expectation. Its value is not `-J / N`.
+
+  #### Examples
+
+  ```python
+  negative = chains.advance(base, 128)            # outside the tape
+  with tf.GradientTape() as tape:
+    loss = semi_supervised_flow_loss(model, x, y, negative, label_weight=10.)
+  ```
+
+  Args:
+    distribution: `tfd.TransformedDistribution(base, flow)`, or a bare base,
+      with a `LabeledGaussianBernoulliRBM` base.
+    x: data batch, `[N] + event_shape`.
+    labels: integer class indices in `[0, K)`, or `-1` for an unlabelled
+      example, shape `[N]` (or broadcasting with `[N] + base batch_shape`).
+    chain_samples: the model's samples of the base's visible units.
+    label_weight: `lambda >= 0`, the weight of the labelled term.
+
+  Returns:
+    The scalar loss, summed over the base's batch shape.
+
+  Raises:
+    TypeError: if the base has no label layer, or `labels` are not integers.
+    ValueError: if a label known before running lies outside `[-1, K)`, or
+      `label_weight` is negative. Labels known only when the graph runs are
+      checked under the base's `validate_args`.
+  """
+  base, _ = split_flow(distribution)
+  if not isinstance(base, labeled_gaussian_bernoulli_rbm.LabeledGaussianBernoulliRBM):
+    raise TypeError('Argument `distribution` must have a `LabeledGaussianBernoulliRBM` base '
+                    f'(a label layer); got {type(base).__name__}.')
+  if not tf.is_tensor(label_weight) and np.any(np.asarray(label_weight) < 0):
+    raise ValueError(f'Argument `label_weight` must be non-negative; got {label_weight}.')
+  labels = tf.convert_to_tensor(labels, name='labels')
+  if not labels.dtype.is_integer:
+    raise TypeError('Argument `labels` must hold integer class indices, -1 for unlabelled; '
+                    f'got dtype {labels.dtype.name}.')
+  known = tf.get_static_value(labels)
+  if known is not None and base.num_classes is not None:
+    bad = known[(known < UNLABELLED) | (known >= base.num_classes)]
+    if bad.size:
+      raise ValueError(f'Argument `labels` must hold class indices in [0, {base.num_classes}), '
+                       f'or -1 for an unlabelled example; got {bad.tolist()[:5]}.')
+  labelled = labels != UNLABELLED
+  z, marginal, log_det = log_prob_parts(distribution, x)
+  # `unnormalized_joint_log_prob` checks the labels lie in [0, K); -1 is mapped to class 0,
+  # whose value `tf.where` then discards.
+  joint = base.unnormalized_joint_log_prob(z, tf.where(labelled, labels, tf.zeros_like(labels)))
+  dtype = marginal.dtype
+  weights = tf.where(labelled, tf.cast(label_weight, dtype), tf.ones([], dtype))
+  log_unnormalized = tf.where(labelled, joint, marginal) + log_det
+  loss = (-tf.reduce_mean(weights * log_unnormalized, axis=0)
+          + tf.reduce_mean(weights * tf.ones_like(log_unnormalized), axis=0)
+          * base.surrogate_log_normalizer(chain_samples))
+  return tf.reduce_sum(loss)
