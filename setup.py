@@ -15,6 +15,8 @@ REQUIRED = [
 EXTRAS = {
     # tensorboard: SampleGrid's image summaries (`log_dir=`) and Keras' TensorBoard callback.
     "examples": ["tensorflow-datasets", "matplotlib", "tensorboard"],
+    # scikit-learn: benchmarks/sklearn_rbm.py trains its BernoulliRBM beside ours.
+    "benchmarks": ["scikit-learn", "scipy"],
     # pytest-xdist: the README's test command runs the suite on 2 processes.
     # hypothesis: the property-based pass over the bases and bits/dim (tests/test_properties.py).
     "tests": ["pytest", "pytest-xdist", "hypothesis", "scipy", "tensorflow-datasets",

@@ -125,7 +125,7 @@ def main(argv=None):
   model = FlowModel(event_size, base={'kind': 'discrete_mixture', 'initial_delta': args.delta},
                     flow=flow, preprocessing={'alpha': 0.05}, seed=args.seed)
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
-                run_eagerly=args.run_eagerly)
+                run_eagerly=args.run_eagerly, steps_per_execution=10)
   model.initialize(next(iter(train_batches)))
   start = time.time()
   model.fit(train_batches, epochs=args.epochs, verbose=2, shuffle=False, callbacks=[

@@ -148,7 +148,7 @@ def train(name, base, flow, args, train_batches, image_shape):
                     buffer_size=args.buffer_size, num_gibbs_steps=args.gibbs_steps,
                     seed=args.seed)
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
-                run_eagerly=args.run_eagerly)
+                run_eagerly=args.run_eagerly, steps_per_execution=10)
   model.initialize(next(iter(train_batches)))
   print(f'--- {name}: {num_parameters(model)} parameters')
   start = time.time()

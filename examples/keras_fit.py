@@ -18,7 +18,7 @@ def main(argv=None):
   model = FlowModel(64, base={'kind': 'gaussian_bernoulli_rbm', 'num_hidden': 16},
                     flow={'builder': 'nice', 'event_size': 64, 'hidden_units': 128},
                     preprocessing={'alpha': 0.05}, buffer_size=1000, num_gibbs_steps=25)
-  model.compile(optimizer=keras.optimizers.Adam(1e-3), run_eagerly=args.run_eagerly)
+  model.compile(keras.optimizers.Adam(1e-3), run_eagerly=args.run_eagerly, steps_per_execution=10)
   model.fit(train, epochs=args.epochs, verbose=2, shuffle=False, callbacks=[  # already shuffled
       SampleGrid(args.output, image_shape=[8, 8]),  # epoch_001.png, ...
       keras.callbacks.ModelCheckpoint(os.path.join(args.output, 'model.keras'))])

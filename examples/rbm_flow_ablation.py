@@ -193,7 +193,7 @@ def main(argv=None):
   for kind, spec in specs.items():
     model = make_model(spec, widths[kind], args, image_shape)
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
-                  run_eagerly=args.run_eagerly)
+                  run_eagerly=args.run_eagerly, steps_per_execution=10)
     model.initialize(next(iter(train_batches)))
     total = count(model.trainable_variables)
     print(f'--- {PAPER_NAMES[kind]} ({kind}): flow width {widths[kind]}, '

@@ -109,7 +109,7 @@ def train_one(base_kind, args, train, validation, test, event_size):
                     buffer_size=min(args.buffer_size, len(train)),
                     num_gibbs_steps=args.gibbs_steps, training_enumeration_bits=0,
                     seed=args.seed)
-  model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
+  model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), steps_per_execution=10)
   train_batches = datasets.dequantized_batches(train, args.batch_size, args.seed, shuffle=True)
   validation_batches = datasets.dequantized_batches(validation, 256, args.seed + 2)
   test_batches = datasets.dequantized_batches(test, 256, args.seed + 1)
@@ -119,7 +119,7 @@ def train_one(base_kind, args, train, validation, test, event_size):
   history = model.fit(train_batches, epochs=args.epochs, verbose=args.verbose,
                       shuffle=False, validation_data=validation_batches, callbacks=[
                           budget, keras.callbacks.EarlyStopping(
-                              'val_bits_per_dim', mode='min', patience=args.patience,
+                              'val_bits_per_dim', patience=args.patience,
                               restore_best_weights=True)])
   best_epoch = int(np.argmin(history.history['val_bits_per_dim']))
   directory = os.path.join(args.output, base_kind)

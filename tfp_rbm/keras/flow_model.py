@@ -1,12 +1,16 @@
 """A Keras 3 model around `tfd.TransformedDistribution(base, flow)`."""
 
 import collections
+import functools
 import json
 import math
 import os
 import zipfile
 
 import keras
+# Keras declares no public way for a metric to give its direction to the
+# callbacks (see `_Metrics`); this is the container they read it from.
+from keras.src.trainers import compile_utils
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -53,13 +57,30 @@ class FlowModel(keras.Model):
   log2(num_bins)` (`tfp_rbm.evaluation.bits_per_dim`). `bits_per_dim` needs
   the base's log Z: exact for an exact base; for an intractable one,
   `base_log_normalizer` (a `BaseLogNormalizer`) gives the estimate of
-  `set_log_normalizer`, else exact enumeration, else NaN. `evaluate`
-  enumerates at most once per call (up to the base's `max_enumeration_bits`)
-  and keeps the result as the estimate; `fit` enumerates once per step, and
-  only for a base of at most `training_enumeration_bits` units in the
-  enumerated layer, so that the metric never costs more than a small part of
-  a step. A training update of the base's parameters drops the estimate (it
+  `set_log_normalizer`, else exact enumeration, else NaN. `evaluate` (and
+  the validation pass of `fit`) enumerates at most once per call (up to the
+  base's `max_enumeration_bits`), keeps the result as the estimate, and is
+  exact. `fit` enumerates only on every `training_bits_per_dim_interval`-th
+  step and averages `bits_per_dim` over those steps' batches (exact for each
+  of them), and only for a base of at most `training_enumeration_bits` units
+  in the enumerated layer, so that the metric never costs more than a small
+  part of training: enumerating 2^16 states costs about ten steps of a small
+  RBM. A training update of the base's parameters drops the estimate (it
   was for the old parameters): set a new one after `fit`.
+
+  Every metric declares that lower is better, so `EarlyStopping`,
+  `ModelCheckpoint` and `ReduceLROnPlateau` monitoring e.g.
+  `'val_bits_per_dim'` need no `mode`.
+
+  The Keras entry points: `model(x)` and `predict(x)` return the normalized
+  `log_prob` of each example (NaN where log Z is unavailable; `predict`
+  enumerates it once first, as `evaluate`), `unnormalized_log_prob(x)` the
+  density with log Z left out. `export(path)` writes a TF SavedModel with
+  the endpoints `log_prob` (also `serve`) and `sample`. `compile` takes the
+  optimizer and the execution options only: the model defines its own loss
+  and metrics. `summary()` and `keras.callbacks.TensorBoard` (its weight
+  histograms) see the base, the flow, the chains and the log Z estimate as
+  the model's `layers`.
 
   A non-finite loss or gradient skips the update: the weights and the
   optimizer state stay as they were, `skipped_updates` counts it, and `fit`
@@ -101,8 +122,9 @@ class FlowModel(keras.Model):
       base={'kind': 'gaussian_bernoulli_rbm', 'num_hidden': 16},
       flow={'builder': 'nice', 'event_size': 64, 'hidden_units': 64},
       preprocessing={'alpha': 0.05})
-  model.compile(optimizer=keras.optimizers.Adam(1e-3))
-  model.fit(train_images, epochs=5, batch_size=128)
+  model.compile(optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=10)
+  model.fit(train_images, epochs=5, batch_size=128,
+            callbacks=[keras.callbacks.EarlyStopping('bits_per_dim')])
   model.evaluate(test_images)        # bits_per_dim, exact log Z (16 hidden)
   samples = model.sample(64, seed=1)
   ```
@@ -111,7 +133,7 @@ class FlowModel(keras.Model):
   def __init__(self, event_size, base, flow=None, preprocessing=None,
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
                num_bins=256, log_normalizer=None, training_enumeration_bits=None,
-               seed=0, dtype='float32', **kwargs):
+               training_bits_per_dim_interval=100, seed=0, dtype='float32', **kwargs):
     """Builds base, flow and (for an intractable base) the chains and the log Z.
 
     Args:
@@ -130,9 +152,12 @@ class FlowModel(keras.Model):
       log_normalizer: optional log Z estimate of the base (e.g. from AIS); see
         `set_log_normalizer`.
       training_enumeration_bits: during `fit`, `bits_per_dim` enumerates the
-        base's log Z at every step only up to this many units in the
-        enumerated layer; above it, it is NaN. Default: the most that keep
+        base's log Z only up to this many units in the enumerated layer;
+        above it, it is NaN. Default: the most that keep
         `2^bits * event_size <= 2^22` (16 for 64 dimensions, 12 for 784).
+      training_bits_per_dim_interval: during `fit`, `bits_per_dim` enumerates
+        log Z on every this-many-th training step (counted by the optimizer's
+        `iterations`) and averages those steps' batches; 1 for every batch.
       seed: int seed of the base's initial weights and of the chains: two
         models built with the same seed start from the same state (the
         flow's weights follow the flow spec's own `seed`).
@@ -149,6 +174,8 @@ class FlowModel(keras.Model):
       training_enumeration_bits = max(0, int(math.floor(22 - math.log2(self.event_size))))
     self.training_enumeration_bits = validation.check_integer(
         training_enumeration_bits, 'training_enumeration_bits')
+    self.training_bits_per_dim_interval = validation.check_integer(
+        training_bits_per_dim_interval, 'training_bits_per_dim_interval', minimum=1)
     if dtype not in ('float32', 'float64', tf.float32, tf.float64):
       raise ValueError(f"Argument `dtype` must be 'float32' or 'float64'; got {dtype!r}.")
     self.flow_dtype = tf.as_dtype(dtype)
@@ -185,6 +212,9 @@ class FlowModel(keras.Model):
     self.bpd_tracker = _FiniteMean(name='bits_per_dim')
     self.unnormalized_bpd_tracker = _FiniteMean(name='unnormalized_bits_per_dim')
     self.flow_bpd_tracker = _FiniteMean(name='flow_bits_per_dim')
+    self._bits_per_dim_metrics = _Metrics(
+        [self.bpd_tracker, self.unnormalized_bpd_tracker, self.flow_bpd_tracker],
+        name='bits_per_dim_metrics')
 
   # -- Construction --------------------------------------------------------
 
@@ -325,30 +355,137 @@ class FlowModel(keras.Model):
   # -- Keras API ------------------------------------------------------------
 
   def call(self, x):
-    """Unnormalized log-density of each example (log Z left out)."""
+    """The normalized `log_prob` of each example; NaN where log Z is unavailable.
+
+    Graph-friendly: unlike `log_prob`, it does not raise eagerly without a
+    log Z, so that `predict` can trace it.
+    """
+    return self.unnormalized_log_prob(x) - self._log_normalizer()
+
+  def unnormalized_log_prob(self, x):
+    """`log p~(x)`: the log-density of each example with the base's log Z left out."""
     _, base_log_prob, log_det = flow_density.log_prob_parts(
         self._transformed(self._base), self._examples(x))
     return base_log_prob + log_det
 
+  def _log_normalizer(self, max_enumeration_bits=None):
+    """The base's log Z as `log_prob` uses it (0 for an exact base)."""
+    if self.base_log_normalizer is None:
+      return tf.constant(0., self.flow_dtype)
+    return tf.cast(self.base_log_normalizer.log_normalizer(max_enumeration_bits),
+                   self.flow_dtype)
+
+  def predict(self, *args, **kwargs):
+    """`keras.Model.predict`: the normalized `log_prob` of each example.
+
+    As in `evaluate`, without an estimate a small enough base's log Z is
+    enumerated once first and kept as the estimate.
+    """
+    if self.base_log_normalizer is not None:
+      self.base_log_normalizer.assign_exact_if_missing()
+    return super().predict(*args, **kwargs)
+
+  def compile(self, optimizer='rmsprop', loss=None, metrics=None, **kwargs):
+    """`keras.Model.compile` with the optimizer and execution options only.
+
+    The model defines its own loss (the surrogate PCD loss or the NLL) and
+    its metrics (bits/dim); `loss`, `metrics`, `weighted_metrics` and
+    `loss_weights` are refused rather than ignored.
+
+    Raises:
+      ValueError: naming the argument, if one of those is given.
+    """
+    given = [name for name, value in [('loss', loss), ('metrics', metrics),
+                                      ('weighted_metrics', kwargs.get('weighted_metrics')),
+                                      ('loss_weights', kwargs.get('loss_weights'))]
+             if value is not None]
+    if given:
+      raise ValueError(
+          f'FlowModel.compile takes no {", ".join(f"`{name}`" for name in given)}: the model '
+          'defines its own loss (the surrogate PCD loss for an energy-based base, the NLL '
+          'otherwise) and its metrics (loss, bits_per_dim, unnormalized_bits_per_dim, '
+          'flow_bits_per_dim). Pass only the optimizer and execution options, e.g. '
+          'compile(optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=10).')
+    super().compile(optimizer=optimizer, **kwargs)
+
+  def compile_from_config(self, config):
+    # Keras skips a custom `compile` on load; this one takes Keras' config as it is.
+    self.compile(**keras.saving.deserialize_keras_object(config))
+    self.optimizer.build(self.trainable_variables)
+
+  def export(self, filepath, format='tf_saved_model', verbose=None,  # pylint: disable=redefined-builtin
+             input_signature=None, **kwargs):
+    """Writes a TF SavedModel serving `log_prob` (also as `serve`) and `sample`.
+
+    Reload it with `tf.saved_model.load(filepath)`: `log_prob(x)` takes
+    `[N, event_size]` data in the model's dtype; `sample(num_samples, seed)`
+    an int32 count and an int32 stateless seed of shape `[2]`, and returns
+    `[num_samples, event_size]` samples (an RBM base continues copies of the
+    exported chains, as `sample`). The log Z in use when exporting (the
+    estimate, else exact enumeration) is the one served.
+
+    Args:
+      filepath: the SavedModel directory.
+      format: only `'tf_saved_model'`.
+      verbose: whether to print the endpoints written.
+      input_signature: optional `[tf.TensorSpec]` of `log_prob`'s input.
+      **kwargs: none accepted.
+    """
+    if format != 'tf_saved_model' or kwargs:
+      raise ValueError(f"FlowModel.export writes format='tf_saved_model' only, with no "
+                       f"other options; got format={format!r}, options {sorted(kwargs)}.")
+    if self.base_log_normalizer is not None:
+      self.base_log_normalizer.assign_exact_if_missing()
+    archive = keras.export.ExportArchive()
+    archive.track(self)
+    log_prob_signature = input_signature or [
+        tf.TensorSpec([None, self.event_size], self.flow_dtype, name='x')]
+    archive.add_endpoint('log_prob', self.call, input_signature=log_prob_signature)
+    archive.add_endpoint('serve', self.call, input_signature=log_prob_signature)
+    archive.add_endpoint(
+        'sample', lambda num_samples, seed: self.sample(num_samples, seed=seed),
+        input_signature=[tf.TensorSpec([], tf.int32, name='num_samples'),
+                         tf.TensorSpec([2], tf.int32, name='seed')])
+    archive.write_out(filepath, verbose=bool(verbose))
+
   @property
   def metrics(self):
-    return [self.loss_tracker, self.bpd_tracker, self.unnormalized_bpd_tracker,
-            self.flow_bpd_tracker]
+    return [self.loss_tracker, self._bits_per_dim_metrics]
 
-  def _update_metrics(self, base_log_prob, log_det, keep, max_enumeration_bits=None):
-    """Adds a batch to the bits/dim metrics (if `keep`) and returns their results."""
+  @property
+  def layers(self):
+    """The Keras layers, then one view of each of the TFP objects holding variables.
+
+    `summary()` shows a row per view (base, flow, chains, log Z estimate,
+    counter) with its parameter count, and `keras.callbacks.TensorBoard`
+    writes histograms of every variable under its path in the model.
+    """
+    owners = {'_base': self._base, '_flow': self._flow, 'chains': self.chains,
+              'base_log_normalizer': self.base_log_normalizer,
+              'skipped_updates': self.skipped_updates}
+    groups = {root: {} for root in owners}
+    for path, variable in self._state_variables().items():
+      groups[path.split('.')[0]][path] = variable
+    type_name = lambda obj: ('Variable' if isinstance(obj, tf.Variable)
+                             else type(obj).__name__.lstrip('_'))
+    return super().layers + [_view_class(type_name(owners[root]))(root.lstrip('_'), variables)
+                             for root, variables in groups.items() if variables]
+
+  def _update_metrics(self, base_log_prob, log_det, keep, log_normalizer):
+    """Adds a batch to the bits/dim metrics (if `keep`) and returns their results.
+
+    `bits_per_dim` takes the batch only where `log_normalizer` (the base's
+    log Z) is finite.
+    """
     unnormalized = base_log_prob + log_det
-    normalized = unnormalized
-    if self.base_log_normalizer is not None:
-      normalized -= self.base_log_normalizer.log_normalizer(max_enumeration_bits)
+    normalized = unnormalized - log_normalizer
     to_bits = lambda log_prob: evaluation.bits_per_dim(log_prob, self.event_size, self.num_bins)
     self.bpd_tracker.update_state(to_bits(normalized), keep)
     self.unnormalized_bpd_tracker.update_state(to_bits(unnormalized), keep)
     # The flow's term alone carries no quantization offset.
     self.flow_bpd_tracker.update_state(
         evaluation.bits_per_dim(log_det, self.event_size, num_bins=None), keep)
-    trackers = (self.bpd_tracker, self.unnormalized_bpd_tracker, self.flow_bpd_tracker)
-    return {m.name: m.result() for m in trackers}
+    return self._bits_per_dim_metrics.result()
 
   def _examples(self, x, arg='x'):
     """`x` as `[N, event_size]`; refuses, naming `arg`, any shape but the documented ones.
@@ -405,12 +542,20 @@ class FlowModel(keras.Model):
       # Data outside the pre-processing's range: skip the update (the callback raises).
       checked_loss = tf.where(self._data_range.record(x), loss,
                               tf.constant(np.nan, loss.dtype))
+    # log Z costs up to 2^training_enumeration_bits states: on a schedule only,
+    # for the parameters that gave this batch's log-densities (before the update).
+    if self.base_log_normalizer is None:
+      log_normalizer = self._log_normalizer()
+    else:
+      log_normalizer = tf.cond(
+          tf.equal(self.optimizer.iterations % self.training_bits_per_dim_interval, 0),
+          lambda: self._log_normalizer(self.training_enumeration_bits),
+          lambda: tf.constant(np.nan, self.flow_dtype))
     applied = training.apply_finite_update(self.optimizer, checked_loss, grads, variables,
                                            self.skipped_updates)
     self.loss_tracker.update_state(loss, applied)
     results = {'loss': self.loss_tracker.result(),
-               **self._update_metrics(base_log_prob, log_det, applied,
-                                      self.training_enumeration_bits)}
+               **self._update_metrics(base_log_prob, log_det, applied, log_normalizer)}
     if self.base_log_normalizer is not None and self._updates_base(variables, grads):
       self.base_log_normalizer.forget(where=applied)
     return results
@@ -460,7 +605,7 @@ class FlowModel(keras.Model):
     if self._data_range is not None:
       self._data_range.record(x)
     _, base_log_prob, log_det = flow_density.log_prob_parts(self._transformed(self._base), x)
-    return self._update_metrics(base_log_prob, log_det, True)
+    return self._update_metrics(base_log_prob, log_det, True, self._log_normalizer())
 
   # -- Sampling and densities ------------------------------------------------
 
@@ -558,7 +703,12 @@ class FlowModel(keras.Model):
 
 
 class _FiniteMean(keras.metrics.Mean):
-  """Mean of the finite values kept (`keep`), NaN while there is none."""
+  """Mean of the finite values kept (`keep`), NaN while there is none; lower is better."""
+
+  def __init__(self, name):
+    super().__init__(name=name)
+    # Read by Keras' callbacks with mode='auto' (as Keras' own metrics set it).
+    self._direction = 'down'
 
   def update_state(self, values, keep=True):
     values = tf.convert_to_tensor(values)
@@ -568,6 +718,54 @@ class _FiniteMean(keras.metrics.Mean):
 
   def result(self):
     return tf.where(self.count > 0., super().result(), np.nan)
+
+
+class _Metrics(compile_utils.MetricsList):
+  """The bits/dim metrics, in the container whose metrics' directions Keras reads.
+
+  With `mode='auto'`, `EarlyStopping`, `ModelCheckpoint` and
+  `ReduceLROnPlateau` infer min or max from the `_direction` of the metrics
+  inside a `compile_utils.MetricsList` of `model.metrics` only
+  (keras/src/callbacks/monitor_callback.py, `_set_monitor_op`); Keras 3 has
+  no public way to declare a metric's direction. The tests of the callbacks
+  without `mode` fail if Keras changes this.
+  """
+
+  def result(self):
+    return self.get_result()
+
+
+class _VariablesView(keras.layers.Layer):
+  """A TFP object's variables as a Keras layer sees them, for `summary` and TensorBoard."""
+
+  def __init__(self, name, variables):
+    super().__init__(name=name, trainable=False)
+    self._viewed = [_NamedVariable(path, variable) for path, variable in variables.items()]
+    self.built = True
+
+  @property
+  def weights(self):
+    return list(self._viewed)
+
+
+@functools.lru_cache(maxsize=None)
+def _view_class(type_name):
+  """A `_VariablesView` subclass named after the viewed object's type (the summary shows it)."""
+  return type(type_name, (_VariablesView,), {})
+
+
+class _NamedVariable:
+  """A `tf.Variable` under its path in the model, as Keras names its own (`path`)."""
+
+  def __init__(self, path, variable):
+    self.path = path
+    self.variable = variable
+    self.shape = variable.shape
+    self.dtype = variable.dtype
+    self.trainable = variable.trainable
+
+  def __tf_tensor__(self, dtype=None, name=None):
+    return tf.convert_to_tensor(self.variable, dtype=dtype, name=name)
 
 
 class _DataRange:
