@@ -8,6 +8,8 @@
 from tfp_rbm.distributions.bernoulli_rbm import BernoulliRBM
 from tfp_rbm.distributions.boltzmann_machine import BoltzmannMachine
 from tfp_rbm.distributions.boltzmann_machine import is_energy_based
+from tfp_rbm.distributions.convolutional_gaussian_bernoulli_rbm import (
+    ConvolutionalGaussianBernoulliRBM)
 from tfp_rbm.distributions.discrete_mixture import DiscreteMixture
 from tfp_rbm.distributions.gaussian_bernoulli_rbm import GaussianBernoulliRBM
 from tfp_rbm.distributions.labeled_gaussian_bernoulli_rbm import LabeledGaussianBernoulliRBM
@@ -19,6 +21,7 @@ from tfp_rbm.distributions.spin_rbm import SpinRBM
 __all__ = [
     'BernoulliRBM',
     'BoltzmannMachine',
+    'ConvolutionalGaussianBernoulliRBM',
     'DiscreteMixture',
     'GaussianBernoulliRBM',
     'LabeledGaussianBernoulliRBM',
