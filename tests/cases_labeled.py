@@ -46,8 +46,22 @@ def joint_log_unnormalized(v, w, b, c, s, u, d):
   return np.logaddexp.reduce(per_hy, axis=-1) - quadratic[..., None]
 
 
+_LOG_NORMALIZERS = {}
+
+
 def log_normalizer(w, b, c, s, u, d, grid_size=1201, half_width=10.):
-  """`log Z`, integrating `sum_y p~(v, y)` over a grid covering every component (D <= 2)."""
+  """`log Z`, integrating `sum_y p~(v, y)` over a grid covering every component (D <= 2).
+
+  Kept per machine (the references ask for the same machine's log Z once per label).
+  """
+  key = tuple(np.asarray(p, np.float64).tobytes() for p in (w, b, c, s, u, d)) + (
+      grid_size, half_width)
+  if key not in _LOG_NORMALIZERS:
+    _LOG_NORMALIZERS[key] = _integrated_log_normalizer(w, b, c, s, u, d, grid_size, half_width)
+  return _LOG_NORMALIZERS[key]
+
+
+def _integrated_log_normalizer(w, b, c, s, u, d, grid_size, half_width):
   from scipy import integrate
   component_means = b + s * (all_binary_states(len(c)) @ w.T)
   axes = [np.linspace(component_means[:, i].min() - half_width * s[i],
