@@ -16,6 +16,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_rbm import bijectors
+from tfp_rbm import distributions
 from tfp_rbm import evaluation
 from tfp_rbm import flow_density
 from tfp_rbm import training
@@ -68,9 +69,22 @@ class FlowModel(keras.Model):
   RBM. A training update of the base's parameters drops the estimate (it
   was for the old parameters): set a new one after `fit`.
 
-  Every metric declares that lower is better, so `EarlyStopping`,
-  `ModelCheckpoint` and `ReduceLROnPlateau` monitoring e.g.
-  `'val_bits_per_dim'` need no `mode`.
+  Every bits/dim metric declares that lower is better (`accuracy`, below,
+  that higher is), so `EarlyStopping`, `ModelCheckpoint` and
+  `ReduceLROnPlateau` monitoring e.g. `'val_bits_per_dim'` need no `mode`.
+
+  A labelled base (`{'kind': 'labeled_gaussian_bernoulli_rbm', 'num_classes':
+  K, ...}`) makes the model semi-supervised: `fit(x, y)` with integer labels
+  `y` of shape `[N]`, `-1` marking an unlabelled example, trains on
+  `tfp_rbm.training.semi_supervised_flow_loss` (the labels bypass the flow;
+  `label_weight` weighs the labelled term), and `fit` / `evaluate` also
+  report `accuracy`, that of `argmax_y p(y | x)` over the labelled examples
+  (NaN while there is none). `fit(x)` alone trains it unsupervised, on
+  `p(x)` with the label summed out. `label_posterior(x)` is the exact
+  `p(y | x)` (a `tfd.Categorical`), `predict_classes(x)` its argmax. Labels
+  that are not integers of shape `[N]` in `[-1, K)`, or labels given to a
+  base without a label layer, raise a `ValueError` naming `y` (labels in a
+  dataset: after the batch, whose update is skipped).
 
   The Keras entry points: `model(x)` and `predict(x)` return the normalized
   `log_prob` of each example (NaN where log Z is unavailable; `predict`
@@ -133,7 +147,8 @@ class FlowModel(keras.Model):
   def __init__(self, event_size, base, flow=None, preprocessing=None,
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
                num_bins=256, log_normalizer=None, training_enumeration_bits=None,
-               training_bits_per_dim_interval=100, seed=0, dtype='float32', **kwargs):
+               training_bits_per_dim_interval=100, seed=0, dtype='float32', label_weight=1.,
+               **kwargs):
     """Builds base, flow and (for an intractable base) the chains and the log Z.
 
     Args:
@@ -162,6 +177,9 @@ class FlowModel(keras.Model):
         models built with the same seed start from the same state (the
         flow's weights follow the flow spec's own `seed`).
       dtype: 'float32' or 'float64'.
+      label_weight: `lambda >= 0`, the weight of the labelled examples' term
+        `log p(x, y)` when a labelled base (`labeled_gaussian_bernoulli_rbm`)
+        is fit on `(x, y)` (`tfp_rbm.training.semi_supervised_flow_loss`).
       **kwargs: passed to `keras.Model` (e.g. `name`).
     """
     super().__init__(**kwargs)
@@ -179,6 +197,12 @@ class FlowModel(keras.Model):
     if dtype not in ('float32', 'float64', tf.float32, tf.float64):
       raise ValueError(f"Argument `dtype` must be 'float32' or 'float64'; got {dtype!r}.")
     self.flow_dtype = tf.as_dtype(dtype)
+    if isinstance(label_weight, bool) or not isinstance(
+        label_weight, (int, float, np.integer, np.floating)) or not (
+            np.isfinite(label_weight) and label_weight >= 0):
+      raise ValueError('Argument `label_weight` must be a finite number >= 0; got '
+                       f'{label_weight!r}.')
+    self.label_weight = float(label_weight)
     _check_flow_spec(flow, self.event_size)
     preprocessing = _check_preprocessing(preprocessing)
     self._specs = dict(base=base, flow=flow, preprocessing=preprocessing)
@@ -215,6 +239,14 @@ class FlowModel(keras.Model):
     self._bits_per_dim_metrics = _Metrics(
         [self.bpd_tracker, self.unnormalized_bpd_tracker, self.flow_bpd_tracker],
         name='bits_per_dim_metrics')
+    self.accuracy_tracker = None
+    self._label_metrics = None
+    # Not model state either: the last labels found outside [-1, K) in a step.
+    self._label_range = None
+    if self.has_labels:
+      self._label_range = _LabelRange(self._base.num_classes)
+      self.accuracy_tracker = _FiniteMean(name='accuracy', direction='up')
+      self._label_metrics = _Metrics([self.accuracy_tracker], name='label_metrics')
 
   # -- Construction --------------------------------------------------------
 
@@ -250,6 +282,48 @@ class FlowModel(keras.Model):
   @property
   def flow(self):
     return self._flow
+
+  @property
+  def has_labels(self):
+    """Whether the base has a label layer (`LabeledGaussianBernoulliRBM`)."""
+    return isinstance(self._base, distributions.LabeledGaussianBernoulliRBM)
+
+  @property
+  def num_classes(self):
+    """The base's number of classes `K`, or None for a base without labels."""
+    return self._base.num_classes if self.has_labels else None
+
+  def label_posterior(self, x):
+    """The exact `p(y | x) = p_base(y | z)`, `z = f^{-1}(x)`, as a `tfd.Categorical`.
+
+    The flow's log-det does not depend on `y`, so the classifier is the
+    base's on the latent (no log Z needed). Batch shape `[N]`.
+
+    Raises:
+      ValueError: naming the base, if it has no label layer.
+    """
+    self._require_labels('label_posterior')
+    x = self._examples(x)
+    self._check_range_now(x)
+    z = x if self._flow is None else self._flow.inverse(x)
+    return self._base.label_posterior(z)
+
+  def predict_classes(self, x):
+    """`argmax_y p(y | x)` for each example: an int32 tensor of shape `[N]`.
+
+    Raises:
+      ValueError: naming the base, if it has no label layer.
+    """
+    self._require_labels('predict_classes')
+    logits = self.label_posterior(x).logits_parameter()
+    return tf.argmax(logits, axis=-1, output_type=tf.int32)
+
+  def _require_labels(self, method):
+    if not self.has_labels:
+      raise ValueError(
+          f'FlowModel.{method} needs a base with a label layer '
+          "({'kind': 'labeled_gaussian_bernoulli_rbm', ...}); this model's base is "
+          f'{type(self._base).__name__}, which has none.')
 
   @property
   def distribution(self):
@@ -450,7 +524,8 @@ class FlowModel(keras.Model):
 
   @property
   def metrics(self):
-    return [self.loss_tracker, self._bits_per_dim_metrics]
+    metrics = [self.loss_tracker, self._bits_per_dim_metrics]
+    return metrics if self._label_metrics is None else metrics + [self._label_metrics]
 
   @property
   def layers(self):
@@ -517,6 +592,29 @@ class FlowModel(keras.Model):
   def _data(self, data):
     return self._examples(data[0] if isinstance(data, (tuple, list)) else data)
 
+  def _labels(self, data):
+    """The labels `y` of a batch `(x, y[, sample_weight])`, as int32 `[N]`, or None.
+
+    Checked when the step is traced: the base must have a label layer, and
+    `y` must be integers of shape `[N]` (-1 for an unlabelled example).
+    """
+    if not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None:
+      return None
+    labels = tf.convert_to_tensor(data[1])
+    _check_label_format(labels, self)
+    return tf.cast(labels, tf.int32)
+
+  def _update_accuracy(self, z, labels, keep):
+    """Adds the batch's labelled examples to `accuracy` (argmax of `p(y | z)`)."""
+    if self.accuracy_tracker is None:
+      return {}
+    if labels is not None:
+      predicted = tf.argmax(self._base.label_posterior(z).logits_parameter(), axis=-1,
+                            output_type=tf.int32)
+      correct = tf.cast(tf.equal(predicted, labels), self.flow_dtype)
+      self.accuracy_tracker.update_state(correct, keep & (labels != _UNLABELLED))
+    return {'accuracy': self.accuracy_tracker.result()}
+
   def _check_range_now(self, x):
     """Eagerly, raises if `x` lies outside the pre-processing's range."""
     if self._data_range is not None and tf.executing_eagerly():
@@ -525,15 +623,26 @@ class FlowModel(keras.Model):
 
   def train_step(self, data):
     x = self._data(data)
+    labels = self._labels(data)
     chain_samples = None
     if self.chains is not None:
       batch_size = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
       chain_samples = self.chains.advance(self._base, batch_size)
     variables = self.trainable_variables
     replica = tf.distribute.get_replica_context()
+    z = None
+    if labels is not None:
+      # The metrics' parts, outside the tape: the loss below runs the flow again.
+      z, base_log_prob, log_det = (tf.stop_gradient(t) for t in flow_density.log_prob_parts(
+          self._transformed(self._base), x))
     with tf.GradientTape() as tape:
-      loss, base_log_prob, log_det = training.flow_loss_and_log_prob_parts(
-          self._transformed(self._base), x, chain_samples)
+      if labels is None:
+        loss, base_log_prob, log_det = training.flow_loss_and_log_prob_parts(
+            self._transformed(self._base), x, chain_samples)
+      else:
+        loss = training.semi_supervised_flow_loss(
+            self._transformed(self._base), x, labels, chain_samples,
+            label_weight=self.label_weight)
       # The optimizer sums gradients over replicas: average them instead.
       replica_loss = loss / tf.cast(replica.num_replicas_in_sync, loss.dtype)
     grads = tape.gradient(replica_loss, variables)
@@ -541,6 +650,10 @@ class FlowModel(keras.Model):
     if self._data_range is not None:
       # Data outside the pre-processing's range: skip the update (the callback raises).
       checked_loss = tf.where(self._data_range.record(x), loss,
+                              tf.constant(np.nan, loss.dtype))
+    if labels is not None:
+      # Labels outside [-1, K) (from a dataset): skip the update (the callback raises).
+      checked_loss = tf.where(self._label_range.record(labels), checked_loss,
                               tf.constant(np.nan, loss.dtype))
     # log Z costs up to 2^training_enumeration_bits states: on a schedule only,
     # for the parameters that gave this batch's log-densities (before the update).
@@ -555,7 +668,8 @@ class FlowModel(keras.Model):
                                            self.skipped_updates)
     self.loss_tracker.update_state(loss, applied)
     results = {'loss': self.loss_tracker.result(),
-               **self._update_metrics(base_log_prob, log_det, applied, log_normalizer)}
+               **self._update_metrics(base_log_prob, log_det, applied, log_normalizer),
+               **self._update_accuracy(z, labels, applied)}
     if self.base_log_normalizer is not None and self._updates_base(variables, grads):
       self.base_log_normalizer.forget(where=applied)
     return results
@@ -564,6 +678,27 @@ class FlowModel(keras.Model):
     """Whether an applied update changes the base's parameters (known when tracing)."""
     base_variables = {id(v) for v in self._base.trainable_variables}
     return any(id(v) in base_variables for v, g in zip(variables, grads) if g is not None)
+
+  def _check_labels_now(self, args, kwargs):
+    """Eagerly checks labels `y` given as an array (to `fit` / `evaluate`), naming `y`.
+
+    Labels inside a `tf.data.Dataset` are checked for dtype and shape when
+    the step is traced.
+    """
+    y = args[1] if len(args) > 1 else kwargs.get('y')
+    if y is None or isinstance(y, (tf.data.Dataset, keras.utils.PyDataset)) or callable(y):
+      return
+    try:
+      labels = np.asarray(y)
+    except (TypeError, ValueError):
+      return
+    _check_label_format(tf.TensorShape(labels.shape), self, dtype=tf.as_dtype(labels.dtype)
+                        if labels.dtype.kind in 'iufb' else None, kind=labels.dtype.kind)
+    bad = labels[(labels < _UNLABELLED) | (labels >= self.num_classes)]
+    if bad.size:
+      raise ValueError(
+          f'Argument `y` must hold class indices in [0, {self.num_classes}) (num_classes of '
+          f'the base), or -1 for an unlabelled example; got {sorted(set(bad.tolist()))[:5]}.')
 
   def make_train_function(self, force=False):
     # Optimizer variables created inside the traced step would trace it twice.
@@ -581,6 +716,10 @@ class FlowModel(keras.Model):
     """
     # The range check first: data outside it also skip their update.
     callbacks = list(callbacks or []) + [_DataRangeCheck(), callbacks_lib.SkippedUpdatesWarning()]
+    self._check_labels_now(args, kwargs)
+    validation_data = kwargs.get('validation_data')
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) >= 2:
+      self._check_labels_now(validation_data, {})
     try:
       return super().fit(*args, callbacks=callbacks, **kwargs)
     except tf.errors.InvalidArgumentError:
@@ -598,14 +737,19 @@ class FlowModel(keras.Model):
     callbacks = kwargs.pop('callbacks', None)
     if not isinstance(callbacks, keras.callbacks.CallbackList):  # fit's list has the check.
       callbacks = list(callbacks or []) + [_DataRangeCheck()]
+      self._check_labels_now(args, kwargs)
     return super().evaluate(*args, callbacks=callbacks, **kwargs)
 
   def test_step(self, data):
     x = self._data(data)
+    labels = self._labels(data)
     if self._data_range is not None:
       self._data_range.record(x)
-    _, base_log_prob, log_det = flow_density.log_prob_parts(self._transformed(self._base), x)
-    return self._update_metrics(base_log_prob, log_det, True, self._log_normalizer())
+    if labels is not None:
+      self._label_range.record(labels)
+    z, base_log_prob, log_det = flow_density.log_prob_parts(self._transformed(self._base), x)
+    return {**self._update_metrics(base_log_prob, log_det, True, self._log_normalizer()),
+            **self._update_accuracy(z, labels, True)}
 
   # -- Sampling and densities ------------------------------------------------
 
@@ -698,17 +842,21 @@ class FlowModel(keras.Model):
     config = super().get_config()
     config.update(event_size=self.event_size, num_bins=self.num_bins, seed=self.seed,
                   training_enumeration_bits=self.training_enumeration_bits,
-                  dtype=self.flow_dtype.name, **self._specs, **self._chain_config)
+                  dtype=self.flow_dtype.name, label_weight=self.label_weight,
+                  **self._specs, **self._chain_config)
     return config
 
 
 class _FiniteMean(keras.metrics.Mean):
-  """Mean of the finite values kept (`keep`), NaN while there is none; lower is better."""
+  """Mean of the finite values kept (`keep`), NaN while there is none.
 
-  def __init__(self, name):
+  `direction` is 'down' (lower is better, the default) or 'up'.
+  """
+
+  def __init__(self, name, direction='down'):
     super().__init__(name=name)
     # Read by Keras' callbacks with mode='auto' (as Keras' own metrics set it).
-    self._direction = 'down'
+    self._direction = direction
 
   def update_state(self, values, keep=True):
     values = tf.convert_to_tensor(values)
@@ -809,19 +957,77 @@ class _DataRange:
         '(tfp_rbm.datasets.dequantize).')
 
 
+class _LabelRange:
+  """Labels outside `[-1, K)` met in a step (e.g. from a dataset), raised between steps."""
+
+  def __init__(self, num_classes):
+    self.num_classes = num_classes
+    # The last bad label found; -1 (a valid label) while there is none.
+    self.bad = tf.Variable(_UNLABELLED, dtype=tf.int32, trainable=False, name='bad_label',
+                           aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+
+  def record(self, labels):
+    """Records a bad label of the batch, if any; returns whether all are in `[-1, K)`."""
+    outside = (labels < _UNLABELLED) | (labels >= self.num_classes)
+    any_outside = tf.reduce_any(outside)
+    first_bad = tf.gather(labels, tf.argmax(tf.cast(outside, tf.int32), output_type=tf.int32))
+    self.bad.assign(tf.where(any_outside, first_bad, self.bad))
+    return tf.logical_not(any_outside)
+
+  def check(self, where):
+    bad = int(self.bad.numpy())
+    if bad == _UNLABELLED:
+      return
+    self.bad.assign(_UNLABELLED)
+    raise ValueError(
+        f'Argument `y` must hold class indices in [0, {self.num_classes}) (num_classes of '
+        f'the base), or -1 for an unlabelled example; {where} holds the label {bad}.')
+
+
 class _DataRangeCheck(keras.callbacks.Callback):
-  """Raises after a batch outside the pre-processing's range (`FlowModel` adds it)."""
+  """Raises after a batch outside the pre-processing's range, or with bad labels.
+
+  `FlowModel` adds it.
+  """
 
   def _check(self, where):
     data_range = getattr(self.model, '_data_range', None)
     if data_range is not None:
       data_range.check(where)
+    label_range = getattr(self.model, '_label_range', None)
+    if label_range is not None:
+      label_range.check(where)
 
   def on_train_batch_end(self, batch, logs=None):
     self._check(f'batch {batch} of fit (its update was skipped)')
 
   def on_test_batch_end(self, batch, logs=None):
     self._check(f'batch {batch} of evaluate')
+
+
+_UNLABELLED = -1
+
+
+def _check_label_format(labels, model, dtype=None, kind=None):
+  """Raises, naming `y`, unless the labels suit the model: integers of shape `[N]`.
+
+  `labels` is a tensor, or a `TensorShape` with its `dtype` given apart.
+  """
+  shape = labels if isinstance(labels, tf.TensorShape) else labels.shape
+  dtype = dtype if isinstance(labels, tf.TensorShape) else labels.dtype
+  if not model.has_labels:
+    raise ValueError(
+        f'Argument `y`: the base {type(model.base).__name__} has no label layer, so the '
+        'model takes no labels; fit on `x` alone, or use a labelled base '
+        "({'kind': 'labeled_gaussian_bernoulli_rbm', 'num_classes': K, ...}).")
+  if dtype is None or not dtype.is_integer:
+    got = dtype.name if dtype is not None else f'numpy kind {kind!r}'
+    raise ValueError(
+        f'Argument `y` must hold integer class indices in [0, {model.num_classes}), or -1 '
+        f'for an unlabelled example; got dtype {got}.')
+  if shape.rank is not None and shape.rank != 1:
+    raise ValueError(f'Argument `y` must have shape [N], one label per example of `x`; got '
+                     f'shape {shape.as_list()}.')
 
 
 def _stateless_seed(seed):

@@ -36,6 +36,33 @@ def _gaussian_bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.
       max_enumeration_bits=max_enumeration_bits)
 
 
+def _labeled_gaussian_bernoulli_rbm(event_size, num_hidden, num_classes, dtype, seed,
+                                    weight_scale=0.01, max_enumeration_bits=20):
+  """`LabeledGaussianBernoulliRBM` with `num_classes` labels: `W, U ~ N(0, weight_scale^2)`.
+
+  Zero biases, unit scale (trainable), as `gaussian_bernoulli_rbm`. The
+  weight of the labelled term in training is the `FlowModel`'s
+  `label_weight` (a training choice, not part of the distribution).
+  """
+  if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or (
+      num_classes < 1):
+    raise ValueError("Argument `base`: kind 'labeled_gaussian_bernoulli_rbm' needs "
+                     f'`num_classes`, a positive int; got {num_classes!r}.')
+  rng = np.random.default_rng(seed)
+  weights = rng.normal(scale=weight_scale, size=[event_size, num_hidden])
+  label_weights = rng.normal(scale=weight_scale, size=[int(num_classes), num_hidden])
+  return distributions.LabeledGaussianBernoulliRBM(
+      weights=tf.Variable(weights, dtype=dtype, name='weights'),
+      visible_bias=tf.Variable(tf.zeros([event_size], dtype), name='visible_bias'),
+      hidden_bias=tf.Variable(tf.zeros([num_hidden], dtype), name='hidden_bias'),
+      scale=tfp.util.TransformedVariable(
+          tf.ones([event_size], dtype), tfb.Softplus(low=np.finfo(dtype.as_numpy_dtype).eps),
+          name='scale'),
+      label_weights=tf.Variable(label_weights, dtype=dtype, name='label_weights'),
+      label_bias=tf.Variable(tf.zeros([int(num_classes)], dtype), name='label_bias'),
+      max_enumeration_bits=max_enumeration_bits)
+
+
 def _bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
                    max_enumeration_bits=20):
   """`BernoulliRBM` over `{0, 1}` data: `W ~ N(0, weight_scale^2)`, zero biases."""
@@ -88,6 +115,7 @@ def _multivariate_normal(event_size, dtype, seed):
 
 BASE_KINDS = {
     'gaussian_bernoulli_rbm': _gaussian_bernoulli_rbm,
+    'labeled_gaussian_bernoulli_rbm': _labeled_gaussian_bernoulli_rbm,
     'bernoulli_rbm': _bernoulli_rbm,
     'smoothed_rbm': _smoothed_rbm,
     'discrete_mixture': _discrete_mixture,
