@@ -83,16 +83,8 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     return dict(rbm_lib.rbm_parameter_properties(),
                 log_normalizer=boltzmann_machine.log_normalizer_property())
 
-  def _sample_control_dependencies(self, x, arg='value'):
-    assertions = super()._sample_control_dependencies(x, arg)
-    if self.validate_args:
-      assertions.append(tf.debugging.assert_equal(
-          tf.reduce_all((x == 0.) | (x == 1.)), True,
-          message=f'Argument `{arg}` of BernoulliRBM must be binary (0 or 1).'))
-    return assertions
-
-  def _chain_state_assertions(self, state, arg):
-    return self._sample_control_dependencies(state, arg)
+  _VISIBLE_VALUES = (0., 1.)
+  _VISIBLE_VALUES_MESSAGE = ' of BernoulliRBM must be binary (0 or 1).'
 
   def _default_event_space_bijector(self):
     # Discrete support: no bijector from the reals, as for `tfd.Bernoulli`.

@@ -149,10 +149,7 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
     return dict(
         visible_bias=tfp.util.ParameterProperties(event_ndims=1),
         hidden_bias=tfp.util.ParameterProperties(event_ndims=1),
-        scale=tfp.util.ParameterProperties(
-            event_ndims=1,
-            default_constraining_bijector_fn=(
-                lambda: tfp.bijectors.Softplus(low=validation.machine_epsilon(dtype)))),
+        scale=gaussian_bernoulli_rbm.scale_property(dtype),
         log_normalizer=boltzmann_machine.log_normalizer_property())
 
   # -- Parameters and shapes --------------------------------------------------

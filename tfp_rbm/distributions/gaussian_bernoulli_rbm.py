@@ -13,7 +13,15 @@ from tfp_rbm.internal import enumeration
 from tfp_rbm.internal import noise
 from tfp_rbm.internal import validation
 
-__all__ = ['GaussianBernoulliRBM']
+__all__ = ['GaussianBernoulliRBM', 'scale_property']
+
+
+def scale_property(dtype):
+  """`ParameterProperties` of the visible scale `sigma > 0`, shared by the Gaussian machines."""
+  return tfp.util.ParameterProperties(
+      event_ndims=1,
+      default_constraining_bijector_fn=(
+          lambda: tfp.bijectors.Softplus(low=validation.machine_epsilon(dtype))))
 
 
 class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
@@ -104,13 +112,8 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
-    return dict(
-        rbm_lib.rbm_parameter_properties(),
-        scale=tfp.util.ParameterProperties(
-            event_ndims=1,
-            default_constraining_bijector_fn=(
-                lambda: tfp.bijectors.Softplus(low=validation.machine_epsilon(dtype)))),
-        log_normalizer=boltzmann_machine.log_normalizer_property())
+    return dict(rbm_lib.rbm_parameter_properties(), scale=scale_property(dtype),
+                log_normalizer=boltzmann_machine.log_normalizer_property())
 
   @property
   def scale(self):

@@ -1,6 +1,5 @@
 """The Gaussian-Bernoulli RBM with a label layer (EB-and-Flow §5.1, Larochelle & Bengio 2008)."""
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 # No public API: shape arithmetic that stays static when shapes are known.

@@ -44,6 +44,22 @@ class RestrictedBoltzmannMachine(boltzmann_machine.BoltzmannMachine):
   """
 
   _PROPOSAL_KEYS = ('visible_bias',)
+  # The two values of discrete visible units and how an error names them;
+  # None for real-valued units.
+  _VISIBLE_VALUES = None
+  _VISIBLE_VALUES_MESSAGE = ''
+
+  def _sample_control_dependencies(self, x, arg='value'):
+    assertions = super()._sample_control_dependencies(x, arg)
+    if self.validate_args and self._VISIBLE_VALUES is not None:
+      low, high = self._VISIBLE_VALUES
+      assertions.append(tf.debugging.assert_equal(
+          tf.reduce_all((x == low) | (x == high)), True,
+          message=f'Argument `{arg}`{self._VISIBLE_VALUES_MESSAGE}'))
+    return assertions
+
+  def _chain_state_assertions(self, state, arg):
+    return self._sample_control_dependencies(state, arg)
   # The values of the visible units are spins, -1 and +1 (else 0 and 1).
   _spin_units = False
 
