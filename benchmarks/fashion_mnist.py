@@ -5,9 +5,33 @@ base of the same flow at an equal training budget. Rows (`--configs`):
 
   nice-gaussian, nice-rbm        NICE x {N(0, I), Gaussian-Bernoulli RBM}
   glow-gaussian, glow-rbm        small Glow x the same two bases
+  glow-convrbm                   the same Glow x the shared convolutional
+                                 Gaussian-Bernoulli RBM over its two latent
+                                 levels (EB-and-Flow App. B: 3x3 filters,
+                                 strides 2 and 1, onto one 7x7 hidden map of
+                                 about `--num-hidden` units); `--convolutional`
+                                 runs the three Glow rows
   flowpp-gaussian, flowpp-multicov, flowpp-dflow, flowpp-rbmflow
                                  Flow++-style flow x {N(0, I), full-covariance
                                  Gaussian, DiscreteMixture, SmoothedRBM}
+  flowpp-*-vd                    the same four with variational dequantization
+                                 (`FlowModel(dequantization='variational')`)
+  flowpp-dflow-paper, flowpp-rbmflow-paper, flowpp-rbmflow-paper-vd
+                                 RBM-Flow's own recipe (O'Connor & Vinci §4):
+                                 D-Flow with fixed delta = 1; RBM-Flow with J
+                                 initialised to zero, fixed delta = 2.5, W and
+                                 the field in the unit L2 ball, 200 block-Gibbs
+                                 sweeps per update (`--paper-gibbs-steps`)
+
+The Flow++ rows also report the importance-weighted bound
+(`tfp_rbm.evaluation.importance_weighted_log_prob`, `--iw-samples` draws per
+test image, uniform or variational noise as the row trained with) and FID
+and IS of `--fid-samples` samples against as many test images, in the
+feature space of a small Fashion-MNIST classifier trained once and cached
+(`tfp_rbm.evaluation.ClassifierFeatures`): "FID in a Fashion-MNIST
+classifier's feature space", comparable between rows, not with published
+Inception FIDs. `--ablation` runs the eleven Flow++ rows (RBM-Flow's
+Table 1 ablation) at toy sizes, 15 s per row, in about 8 minutes.
 
 Every row is a `tfp_rbm.keras.FlowModel` (logit pre-processing, alpha 0.05;
 Adam; batch `--batch-size`) trained on real Fashion-MNIST, read by
@@ -49,6 +73,8 @@ Usage:
   python benchmarks/fashion_mnist.py --minutes 20 --configs nice-gaussian nice-rbm
   # Smoke run: tiny flows, 20 s per row, 200 test images, 100 temperatures:
   python benchmarks/fashion_mnist.py --quick
+  # The RBM-Flow ablation, uniform and variational dequantization, FID and IS:
+  python benchmarks/fashion_mnist.py --ablation
   # Keep finished rows in a file; a rerun with the same settings reuses them,
   # so an interrupted run continues with the rows it had not finished:
   python benchmarks/fashion_mnist.py --minutes 10 --results fashion.jsonl
@@ -78,11 +104,23 @@ CONFIGS = {
     'nice-rbm': ('nice', 'gaussian_bernoulli_rbm'),
     'glow-gaussian': ('glow', 'normal'),
     'glow-rbm': ('glow', 'gaussian_bernoulli_rbm'),
+    'glow-convrbm': ('glow', 'convolutional_gaussian_bernoulli_rbm'),
     'flowpp-gaussian': ('flowpp', 'normal'),
     'flowpp-multicov': ('flowpp', 'multivariate_normal'),
     'flowpp-dflow': ('flowpp', 'discrete_mixture'),
     'flowpp-rbmflow': ('flowpp', 'smoothed_rbm'),
+    'flowpp-gaussian-vd': ('flowpp', 'normal', 'margin', 'variational'),
+    'flowpp-multicov-vd': ('flowpp', 'multivariate_normal', 'margin', 'variational'),
+    'flowpp-dflow-vd': ('flowpp', 'discrete_mixture', 'margin', 'variational'),
+    'flowpp-rbmflow-vd': ('flowpp', 'smoothed_rbm', 'margin', 'variational'),
+    'flowpp-dflow-paper': ('flowpp', 'discrete_mixture', 'paper', 'uniform'),
+    'flowpp-rbmflow-paper': ('flowpp', 'smoothed_rbm', 'paper', 'uniform'),
+    'flowpp-rbmflow-paper-vd': ('flowpp', 'smoothed_rbm', 'paper', 'variational'),
 }
+# The rows of issue 7's run; `--ablation` runs the Flow++ rows instead.
+DEFAULT_CONFIGS = [name for name in list(CONFIGS)[:9] if name != 'glow-convrbm']
+CONVOLUTIONAL_CONFIGS = ['glow-gaussian', 'glow-rbm', 'glow-convrbm']
+ABLATION_CONFIGS = [name for name in CONFIGS if name.startswith('flowpp')]
 
 # The papers' test bits/dim on Fashion-MNIST; None where none was published.
 PAPER = {
@@ -90,6 +128,7 @@ PAPER = {
     'nice-rbm': '4.03 (EB-and-Flow)',
     'glow-gaussian': '2.96 (EB-and-Flow, NF)',
     'glow-rbm': '2.90 (EB-and-Flow)',
+    'glow-convrbm': None,
     'flowpp-gaussian': None,
     'flowpp-multicov': None,
     'flowpp-dflow': None,
@@ -112,8 +151,29 @@ def _parse_args(argv=None):
   parser = argparse.ArgumentParser(
       description=__doc__.split('\n\n')[0],
       formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument('--configs', nargs='+', default=list(CONFIGS), choices=list(CONFIGS),
-                      help='rows to run (default: all eight)')
+  parser.add_argument('--configs', nargs='+', default=None, choices=list(CONFIGS),
+                      help='rows to run (default: the eight of issue 7; with --ablation the '
+                           'eleven Flow++ rows)')
+  parser.add_argument('--ablation', action='store_true',
+                      help="RBM-Flow's ablation: the Flow++ rows, uniform and variational "
+                           'dequantization, our and the paper\'s recipe, FID and IS, at '
+                           '--quick sizes, 15 s per row (about 8 minutes)')
+  parser.add_argument('--convolutional', action='store_true',
+                      help='the three Glow rows: Gaussian, dense and shared convolutional '
+                           'RBM bases (EB-and-Flow App. B)')
+  parser.add_argument('--iw-samples', type=int, default=None,
+                      help='noise draws per test image of the importance-weighted bound, '
+                           'Flow++ rows (default 16; 8 with --quick or --ablation)')
+  parser.add_argument('--fid-samples', type=int, default=None,
+                      help='samples (and test images) for FID and IS, Flow++ rows; 0 skips '
+                           '(default 1000; 500 with --quick or --ablation)')
+  parser.add_argument('--paper-gibbs-steps', type=int, default=200,
+                      help="block-Gibbs sweeps per update of the paper's RBM-Flow recipe")
+  parser.add_argument('--dequantizer-width', type=int, default=None,
+                      help='coupling-network width of the variational dequantizer '
+                           '(default 32; 8 with --quick or --ablation)')
+  parser.add_argument('--cache-dir', default=None,
+                      help='where the FID/IS classifier is cached (default ~/.cache/tfp_rbm)')
   parser.add_argument('--minutes', type=float, default=None,
                       help='training budget per row (default 20; 0.33 with --quick)')
   parser.add_argument('--quick', action='store_true',
@@ -152,11 +212,17 @@ def _parse_args(argv=None):
                       help='save each trained model (with its persistent chains) as '
                            'DIR/<config>.keras, e.g. for benchmarks/proposals.py')
   args = parser.parse_args(argv)
-  quick = args.quick
-  for name, full, small in [('minutes', 20., 1. / 3.), ('num_hidden', 512, 16),
+  quick = args.quick or args.ablation
+  if args.configs is None:
+    args.configs = (ABLATION_CONFIGS if args.ablation else
+                    CONVOLUTIONAL_CONFIGS if args.convolutional else DEFAULT_CONFIGS)
+  for name, full, small in [('minutes', 20., 0.25 if args.ablation else 1. / 3.),
+                            ('num_hidden', 512, 16),
                             ('buffer_size', 10000, 1000), ('gibbs_steps', 25, 5),
-                            ('test_images', 10000, 200), ('betas', 1000, 100),
-                            ('raise_chains', 10, 2)]:
+                            ('test_images', 10000, 500 if args.ablation else 200),
+                            ('betas', 1000, 100), ('raise_chains', 10, 2),
+                            ('iw_samples', 16, 8), ('fid_samples', 1000, 500),
+                            ('dequantizer_width', 32, 8)]:
     if getattr(args, name) is None:
       setattr(args, name, small if quick else full)
   args.sizes = QUICK_SIZES if quick else FULL_SIZES
@@ -171,12 +237,36 @@ def _flow(flow_name, sizes, seed):
   return {'builder': flow_name, 'seed': seed, **shape, **sizes[flow_name]}
 
 
-def _base(base_kind, num_hidden):
+def _base(base_kind, num_hidden, recipe='margin', num_levels=2):
+  if base_kind == 'convolutional_gaussian_bernoulli_rbm':
+    # Latents [14, 14, c] (and [7, 7, 8]): stride 2, then 1, onto a 7x7 map.
+    return {'kind': base_kind, 'kernel_sizes': [3] * num_levels,
+            'strides': [2, 1][:num_levels], 'num_filters': max(1, round(num_hidden / 49))}
   if base_kind == 'gaussian_bernoulli_rbm':
     return {'kind': base_kind, 'num_hidden': num_hidden}
+  if base_kind == 'smoothed_rbm' and recipe == 'paper':
+    return {'kind': base_kind, 'first_group_size': EVENT_SIZE - num_hidden, 'delta': 2.5,
+            'max_norm': 1.0, 'weight_scale': 0.0}
   if base_kind == 'smoothed_rbm':
     return {'kind': base_kind, 'first_group_size': EVENT_SIZE - num_hidden}
+  if base_kind == 'discrete_mixture' and recipe == 'paper':
+    return {'kind': base_kind, 'initial_delta': 1.0, 'trainable_delta': False}
   return {'kind': base_kind}
+
+
+def _config(name):
+  """`(flow, base kind, recipe, dequantization)` of a row."""
+  flow_name, base_kind, recipe, dequantization = CONFIGS[name] + ('margin', 'uniform')[
+      len(CONFIGS[name]) - 2:]
+  return flow_name, base_kind, recipe, dequantization
+
+
+def _pixel_batches(images, batch_size, seed, shuffle=False):
+  """Flat uint8 batches: the data of a model with variational dequantization."""
+  flat = tf.data.Dataset.from_tensor_slices(images.reshape([len(images), -1]))
+  if shuffle:
+    flat = flat.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+  return flat.batch(batch_size, drop_remainder=shuffle)
 
 
 class _TimeBudget(keras.callbacks.Callback):
@@ -226,7 +316,8 @@ def _evaluate(model, train_images, test_images, args):
     evaluated = {'ais': ais_bits, 'raise': result.bits_per_dim_raise,
                  'exact': result.bits_per_dim_exact}
   else:
-    test = tfp_rbm.datasets.dequantized_batches(test_images, 500, args.seed + 2)
+    test = (_pixel_batches(test_images, 500, args.seed + 2) if model.dequantizer is not None
+            else tfp_rbm.datasets.dequantized_batches(test_images, 500, args.seed + 2))
     metrics = model.evaluate(test, return_dict=True, verbose=0)
     if model.chains is None:  # Exact density.
       return dict(exact=float(metrics['bits_per_dim']))
@@ -246,16 +337,42 @@ def _evaluate(model, train_images, test_images, args):
   return {k: v for k, v in evaluated.items() if v is not None}
 
 
-def _run(name, train_images, test_images, args):
-  flow_name, base_kind = CONFIGS[name]
-  model = FlowModel(EVENT_SIZE, base=_base(base_kind, args.num_hidden),
+def _sample_quality(model, test_images, extractor, args):
+  """The importance-weighted bits/dim, and FID and IS of the model's samples."""
+  if model.base_log_normalizer is not None:  # The IW bound needs log Z: exact, else AIS.
+    try:
+      model.set_log_normalizer(model.base.exact_log_normalizer())
+    except ValueError:
+      model.set_log_normalizer(evaluation.log_normalizer(
+          model.base, method='ais', num_chains=args.ais_chains, betas=args.betas,
+          seed=(args.seed, 1)).log_normalizer)
+  result = dict(iw=evaluation.importance_weighted_log_prob(
+      model, test_images, num_samples=args.iw_samples, seed=(args.seed, 4)).bits_per_dim)
+  if extractor is not None:
+    samples = model.sample(args.fid_samples, seed=(args.seed, 5)).numpy()
+    scores = evaluation.score_samples(extractor, test_images[:args.fid_samples], samples)
+    result.update(fid=scores['fid'], inception_score=scores['inception_score'])
+  return result
+
+
+def _run(name, train_images, test_images, args, extractor=None):
+  flow_name, base_kind, recipe, dequantization = _config(name)
+  gibbs_steps = (args.paper_gibbs_steps if (base_kind, recipe) == ('smoothed_rbm', 'paper')
+                 else args.gibbs_steps)
+  model = FlowModel(EVENT_SIZE, base=_base(base_kind, args.num_hidden, recipe,
+                                           args.sizes['glow']['num_levels']),
                     flow=_flow(flow_name, args.sizes, args.seed),
                     preprocessing={'alpha': 0.05}, buffer_size=args.buffer_size,
-                    num_gibbs_steps=args.gibbs_steps, seed=args.seed)
+                    num_gibbs_steps=gibbs_steps, seed=args.seed,
+                    dequantization=(dequantization if dequantization == 'uniform' else
+                                    {'kind': 'variational',
+                                     'hidden_units': args.dequantizer_width}))
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), jit_compile=args.xla)
-  # Shuffled flat batches of (pixel + u) / 256, fresh noise every step.
-  batches = tfp_rbm.datasets.dequantized_batches(train_images, args.batch_size, args.seed,
-                                                 shuffle=True).repeat()
+  if dequantization == 'variational':  # The pixels; the model draws the noise.
+    batches = _pixel_batches(train_images, args.batch_size, args.seed, shuffle=True).repeat()
+  else:  # Shuffled flat batches of (pixel + u) / 256, fresh noise every step.
+    batches = tfp_rbm.datasets.dequantized_batches(train_images, args.batch_size, args.seed,
+                                                   shuffle=True).repeat()
   model.initialize(next(iter(batches)))
   budget = _TimeBudget(60. * args.minutes)
   steps_per_epoch = len(train_images) // args.batch_size
@@ -268,6 +385,8 @@ def _run(name, train_images, test_images, args):
     model.save(os.path.join(args.save_dir, f'{name}.keras'))
   start = time.time()
   result = _evaluate(model, train_images, test_images, args)
+  if flow_name == 'flowpp':
+    result.update(_sample_quality(model, test_images, extractor, args))
   result.update(name=name, steps=budget.steps, epochs=budget.steps / steps_per_epoch,
                 train_seconds=train_seconds, eval_seconds=time.time() - start,
                 skipped=int(model.skipped_updates.numpy()),
@@ -285,20 +404,29 @@ def _print_table(results, args):
         f'dequantization for every row of a kind); {args.minutes:.2f} min of training per row; '
         f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, '
         f"XLA {'on' if args.xla else 'off'}")
-  header = (f"{'config':17s} {'params':>9s} {'steps':>6s} {'epochs':>6s} {'exact':>7s} "
-            f"{'AIS':>7s} {'RAISE':>7s} {'AIS 3 s.e.':>15s}  paper (Fashion-MNIST)")
+  header = (f"{'config':23s} {'params':>9s} {'steps':>6s} {'epochs':>6s} {'exact':>7s} "
+            f"{'AIS':>7s} {'RAISE':>7s} {'AIS 3 s.e.':>15s} {'IW':>7s} {'FID':>7s} {'IS':>5s}"
+            '  paper (Fashion-MNIST)')
   print(header)
   print('-' * len(header))
   for r in results:
     spread = r.get('ais_spread')
     spread = '-' if spread is None else f'{spread[0]:.3f}..{spread[1]:.3f}'
-    paper = PAPER[r['name']] or 'none published (CIFAR-10 only)'
-    print(f"{r['name']:17s} {r['parameters']:9d} {r['steps']:6d} {r['epochs']:6.2f} "
+    paper = PAPER.get(r['name']) or 'none published (CIFAR-10 only)'
+    print(f"{r['name']:23s} {r['parameters']:9d} {r['steps']:6d} {r['epochs']:6.2f} "
           f"{_fmt(r.get('exact')):>7s} {_fmt(r.get('ais')):>7s} {_fmt(r.get('raise')):>7s} "
-          f'{spread:>15s}  {paper}')
+          f"{spread:>15s} {_fmt(r.get('iw')):>7s} {_fmt(r.get('fid')):>7s} "
+          f"{'-' if r.get('inception_score') is None else format(r['inception_score'], '.2f'):>5s}"
+          f'  {paper}')
   print('Paper reference, EB-and-Flow Table 2: a plain RBM (no flow) 4.55 on Fashion-MNIST.')
   print('AIS tends to be optimistic (low), RAISE conservative (high); the AIS 3 s.e. range '
         'comes from the spread of the AIS weights.')
+  if any('iw' in r for r in results):
+    print(f'Rows ending in -vd: exact/AIS are the variational bound (one draw of q per image). '
+          f'IW: the importance-weighted bound, {args.iw_samples} draws per image (uniform or '
+          f'variational noise as the row trained). FID/IS: {args.fid_samples} samples against '
+          f"{args.fid_samples} test images in a Fashion-MNIST classifier's feature space "
+          '(comparable between rows only).')
   if any(r['skipped'] for r in results):
     print('Skipped (non-finite) updates:',
           {r['name']: r['skipped'] for r in results if r['skipped']})
@@ -323,12 +451,37 @@ def _print_table(results, args):
       figures = ', '.join(f'{k} {rbm[k] - reference:+.3f}' for k in ('exact', 'ais', 'raise')
                           if k in rbm)
       print(f'{rbm_name} vs {flow_name}-gaussian: {figures} bits/dim -> {verdict}')
+  _print_ablation(by_name)
+
+
+def _print_ablation(by_name):
+  """Variational against uniform noise, and each base's FID against the Gaussian's."""
+  for name, row in by_name.items():
+    uniform = by_name.get(name[:-len('-vd')]) if name.endswith('-vd') else None
+    if uniform is None or 'iw' not in row or 'iw' not in uniform:
+      continue
+    bound = lambda r: r.get('exact', r.get('ais'))
+    verdict = 'variational better' if row['iw'] < uniform['iw'] else 'variational not better'
+    print(f"{name} vs {uniform['name']}: bound {bound(row) - bound(uniform):+.3f}, IW "
+          f"{row['iw'] - uniform['iw']:+.3f} bits/dim -> {verdict}")
+  for suffix in ('', '-vd'):
+    gaussian = by_name.get(f'flowpp-gaussian{suffix}')
+    if gaussian is None or gaussian.get('fid') is None:
+      continue
+    for other in ('multicov', 'dflow', 'dflow-paper', 'rbmflow', 'rbmflow-paper'):
+      row = by_name.get(f'flowpp-{other}{suffix}')
+      if row is None or row.get('fid') is None:
+        continue
+      print(f"{row['name']} vs {gaussian['name']}: IW {row['iw'] - gaussian['iw']:+.3f} "
+            f"bits/dim, FID {row['fid'] - gaussian['fid']:+.3f} "
+            f"({'better' if row['fid'] < gaussian['fid'] else 'worse'}), IS "
+            f"{row['inception_score'] - gaussian['inception_score']:+.2f}")
 
 
 def _settings(args):
   """Everything but the row names and the results file that a row's figures depend on."""
   return {k: v for k, v in sorted(vars(args).items())
-          if k not in ('configs', 'results', 'save_dir')}
+          if k not in ('configs', 'results', 'save_dir', 'cache_dir')}
 
 
 def _finished_rows(args):
@@ -351,13 +504,20 @@ def main(argv=None):
         f'{len(train_images)} train / {len(test_images)} test images; '
         f'rows: {", ".join(args.configs)}')
   finished = _finished_rows(args)
+  extractor = None
+  if args.fid_samples and any(_config(name)[0] == 'flowpp' for name in args.configs):
+    start = time.time()
+    extractor = evaluation.ClassifierFeatures.for_dataset(
+        'fashion_mnist', cache_dir=args.cache_dir, data_dir=args.data_dir)
+    print(f'FID/IS classifier: Fashion-MNIST test accuracy {extractor.test_accuracy:.3f} '
+          f'(loaded or trained and cached in {time.time() - start:.0f} s)', flush=True)
   results = []
   for name in args.configs:
     if name in finished:
       print(f'{name}: reused from {args.results}', flush=True)
       results.append(finished[name])
       continue
-    result = _run(name, train_images, test_images, args)
+    result = _run(name, train_images, test_images, args, extractor)
     print(f"{name}: {result['steps']} steps in {result['train_seconds']:.0f} s, "
           f"evaluated in {result['eval_seconds']:.0f} s", flush=True)
     if args.results:

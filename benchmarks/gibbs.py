@@ -14,6 +14,13 @@ Gibbs steps, prints side by side:
   * tfp/floor   -- tfp_rbm time / floor time (target <= 1.5);
   * vs numpy    -- tfp_rbm speed-up over NumPy (target > 1).
 
+Then the shared convolutional Gaussian-Bernoulli RBM of EB-and-Flow's
+CIFAR-10 model (App. B: latents 16x16x6, 8x8x12, 4x4x48; filters 5x5 stride
+4, 3x3 stride 2, 3x3 stride 1; 100 filters onto a 4x4x100 hidden map) against
+its floor (the bare convolutions and transposed convolutions of a sweep in
+the same XLA loop) and against the dense GaussianBernoulliRBM of the same
+sizes (3072 visible, 1600 hidden units; its floor, the two bare matmuls).
+
 Then the wall time and peak memory of `exact_log_normalizer()` for a
 784x20 GaussianBernoulliRBM (2^20 hidden states), measured in a fresh child
 process so that the RSS high-water mark is not inflated by the Gibbs runs.
@@ -70,6 +77,11 @@ def _parse_args(argv=None):
   parser.add_argument('--skip-diagnosis', action='store_true',
                       help='skip the per-piece timing (matmuls, RNG, sigmoid)')
   parser.add_argument('--skip-logz', action='store_true', help='skip the log Z part')
+  parser.add_argument('--skip-convolutional', action='store_true',
+                      help='skip the convolutional machine (CIFAR-10 latent shapes)')
+  parser.add_argument('--conv-chains', type=int, nargs='+', default=None,
+                      help='chains for the convolutional comparison (default 128 1000; '
+                           '8 with --quick)')
   parser.add_argument('--_logz-child', dest='logz_child', type=int, default=None,
                       help=argparse.SUPPRESS)
   args = parser.parse_args(argv)
@@ -81,6 +93,8 @@ def _parse_args(argv=None):
     args.chains = [8, 256] if args.quick else [128, 10000]
   if args.logz_hidden is None:
     args.logz_hidden = 14 if args.quick else 20
+  if args.conv_chains is None:
+    args.conv_chains = [8] if args.quick else [128, 1000]
   return args
 
 
@@ -171,6 +185,110 @@ def time_floor(params, num_chains, num_steps, repeats):
   n = tf.constant(num_steps)
   loop(v0, w, tf.constant(1)).numpy()  # compile (same executable: n is a tensor)
   return _median_time(lambda: loop(v0, w, n).numpy(), repeats)
+
+
+# -- The shared convolutional RBM (CIFAR-10 latent shapes) -----------------------
+
+CONV_LEVELS = [[16, 16, 6], [8, 8, 12], [4, 4, 48]]
+CONV_KERNELS = [5, 3, 3]
+CONV_STRIDES = [4, 2, 1]
+CONV_FILTERS = 100
+
+
+def _conv_machines():
+  """The convolutional machine and the dense one of the same sizes (3072 x 1600)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfp_rbm.distributions import (  # pylint: disable=g-import-not-at-top
+      ConvolutionalGaussianBernoulliRBM, GaussianBernoulliRBM)
+  rng = np.random.default_rng(3)
+  size = sum(int(np.prod(shape)) for shape in CONV_LEVELS)
+  filters = [tf.constant((WEIGHT_STDDEV * rng.standard_normal([k, k, shape[-1], CONV_FILTERS]))
+                         .astype(np.float32)) for k, shape in zip(CONV_KERNELS, CONV_LEVELS)]
+  zeros, ones = tf.zeros([size]), tf.ones([size])
+  conv = ConvolutionalGaussianBernoulliRBM(
+      filters=filters, strides=CONV_STRIDES, visible_bias=zeros,
+      hidden_bias=tf.zeros([CONV_FILTERS]), scale=ones, level_shapes=CONV_LEVELS)
+  num_hidden = conv.num_hidden
+  dense = GaussianBernoulliRBM(
+      tf.constant((WEIGHT_STDDEV * rng.standard_normal([size, num_hidden])).astype(np.float32)),
+      zeros, tf.zeros([num_hidden]), ones)
+  return conv, dense
+
+
+def time_gibbs_of(dist, num_chains, num_steps, repeats):
+  """Seconds per `run_gibbs` call of `num_steps` sweeps of `dist` (median, compiled)."""
+  from tfp_rbm.mcmc import run_gibbs  # pylint: disable=g-import-not-at-top
+  v0 = dist.initial_chain_state(num_chains, seed=(0, 1))
+  run_gibbs(dist, v0, 1, seed=(0, 2)).numpy()
+  counter = iter(range(3, 10 ** 6))
+  return _median_time(
+      lambda: run_gibbs(dist, v0, num_steps, seed=(0, next(counter))).numpy(), repeats)
+
+
+def time_conv_floor(conv, num_chains, num_steps, repeats):
+  """Seconds for `num_steps` x (each level's conv2d, summed; each conv2d_transpose)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  filters = list(conv.filters)
+
+  rng = np.random.default_rng(4)
+  levels = [tf.constant(rng.random([num_chains] + shape, np.float32)) for shape in CONV_LEVELS]
+
+  # `+ start`: one addition per unit keeps the values from decaying into denormals
+  # (which would slow every product down) and each sweep depends on the last.
+  @tf.function(jit_compile=True, autograph=False)
+  def loop(levels, n):
+    def body(i, *current):
+      h = sum(tf.nn.conv2d(v, f, s, 'SAME')
+              for v, f, s in zip(current, filters, CONV_STRIDES))
+      return (i + 1,) + tuple(
+          tf.nn.conv2d_transpose(h, f, [num_chains] + shape, s, 'SAME') + start
+          for f, s, shape, start in zip(filters, CONV_STRIDES, CONV_LEVELS, levels))
+    return tf.while_loop(lambda i, *_: i < n, body, (tf.constant(0),) + tuple(levels))[1:]
+
+  loop(levels, tf.constant(1))[0].numpy()
+  n = tf.constant(num_steps)
+  return _median_time(lambda: loop(levels, n)[0].numpy(), repeats)
+
+
+def time_dense_floor(weights, num_chains, num_steps, repeats):
+  """Seconds for `num_steps` x the dense machine's two bare matmuls (+ one addition)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+  v0 = tf.constant(np.random.default_rng(5).random((num_chains, weights.shape[0]), np.float32))
+
+  @tf.function(jit_compile=True, autograph=False)
+  def loop(v, n):
+    def body(i, v):
+      return i + 1, tf.matmul(tf.matmul(v, weights), weights, transpose_b=True) + v0
+    return tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), v))[1]
+
+  loop(v0, tf.constant(1)).numpy()
+  n = tf.constant(num_steps)
+  return _median_time(lambda: loop(v0, n).numpy(), repeats)
+
+
+def run_convolutional(args):
+  """Prints sweeps/s of the convolutional and the dense machine against their floors."""
+  conv, dense = _conv_machines()
+  print(f'Shared convolutional RBM, CIFAR-10 latents {CONV_LEVELS}, filters {CONV_KERNELS} '
+        f'strides {CONV_STRIDES}, {CONV_FILTERS} filters -> hidden map '
+        f'{list(conv.hidden_map_shape)} ({conv.num_hidden} units); dense: '
+        f'{conv.num_visible}x{conv.num_hidden}. {args.steps} sweeps per run, median of '
+        f'{args.repeats}.')
+  header = (f'{"chains":>6} | {"conv":>8} {"floor":>8} {"/floor":>7} | {"dense":>8} '
+            f'{"floor":>8} {"/floor":>7} | {"conv vs dense":>13}')
+  print(header)
+  print('-' * len(header))
+  for n in args.conv_chains:
+    t_conv = time_gibbs_of(conv, n, args.steps, args.repeats) / args.steps
+    f_conv = time_conv_floor(conv, n, args.steps, args.repeats) / args.steps
+    t_dense = time_gibbs_of(dense, n, args.steps, args.repeats) / args.steps
+    f_dense = time_dense_floor(dense.weights, n, args.steps, args.repeats) / args.steps
+    print(f'{n:>6} | {1 / t_conv:>8.1f} {1 / f_conv:>8.1f} {t_conv / f_conv:>6.2f}x | '
+          f'{1 / t_dense:>8.1f} {1 / f_dense:>8.1f} {t_dense / f_dense:>6.2f}x | '
+          f'{t_dense / t_conv:>12.2f}x', flush=True)
+  print('(sweeps per second; /floor: time over the bare products\' time, target <= 1.5; '
+        'conv vs dense: the dense sweep\'s time over the convolutional one\'s, target > 1)')
 
 
 # -- NumPy reference --------------------------------------------------------------
@@ -420,6 +538,10 @@ def main(argv=None):
     base = rows[0][1]
     for name, t in rows:
       print(f'  {name:<46} {1e3 * t:8.2f} ms/step  {t / base:6.2f}x floor')
+
+  if not args.skip_convolutional:
+    print()
+    run_convolutional(args)
 
   if args.skip_logz:
     return

@@ -13,6 +13,7 @@ MODULES = [
     'tfp_rbm.bijectors',
     'tfp_rbm.flows',
     'tfp_rbm.flow_density',
+    'tfp_rbm.dequantization',
     'tfp_rbm.networks',
     'tfp_rbm.training',
     'tfp_rbm.keras',

@@ -19,6 +19,7 @@ from tensorflow_probability.python import bijectors as tfb
 
 from registry import register_bijector
 from tfp_rbm import bijectors
+from tfp_rbm import dequantization
 from tfp_rbm import flows
 from tfp_rbm import networks
 
@@ -165,3 +166,15 @@ def _flowpp(dtype):
                       num_checkerboard_steps=1, num_channel_steps=1,
                       num_final_steps=0, seed=29, dtype=dtype.name)
   return flow, _initialized(flow, [2, 2, 1], dtype, 30)
+
+
+@register_bijector('variational_dequantizer')
+def _variational_dequantizer(dtype):
+  # The noise flow eps -> u of one image's q(u | x), with random (not zero) networks; the
+  # pixels' batch of 1 broadcasts against any batch of eps.
+  dequantizer = dequantization.VariationalDequantizer(
+      [2, 2, 1], num_bins=4, num_coupling_layers=2, hidden_units=4, seed=33, dtype=dtype.name)
+  for index, variable in enumerate(dequantizer.trainable_variables):
+    variable.assign(_normal(variable.shape, dtype, 34 + index, scale=0.3))
+  bijector = dequantizer.bijector(tf.constant([[0., 3., 1., 2.]], dtype))
+  return bijector, _normal([2, 4], dtype, 60, scale=0.1)

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 __all__ = [
     'bijectors',
     'datasets',
+    'dequantization',
     'distributions',
     'evaluation',
     'flow_density',

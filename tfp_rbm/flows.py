@@ -24,6 +24,7 @@ The defaults are the papers' sizes; tests use small ones.
 """
 
 import functools
+import inspect
 
 import numpy as np
 import tensorflow as tf
@@ -31,9 +32,10 @@ from tensorflow_probability import bijectors as tfb
 
 from tfp_rbm import bijectors
 from tfp_rbm import networks
+from tfp_rbm.bijectors import identity_hashed
 from tfp_rbm.bijectors import validation
 
-__all__ = ['flowpp', 'glow', 'nice']
+__all__ = ['flowpp', 'glow', 'latent_level_shapes', 'nice']
 
 
 def _seeds(seed, count):
@@ -49,7 +51,7 @@ def _flatten(image_shape, validate_args):
                      validate_args=validate_args)
 
 
-class _EventShapeCheck(tfb.Bijector):
+class _EventShapeCheck(identity_hashed.IdentityHashed, tfb.Bijector):
   """The identity, which refuses an `arg` of another event shape than the flow's.
 
   At the data end of a flow it checks `inverse`'s `y`, at the latent end
@@ -228,6 +230,60 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
   flow = bijectors.multiscale(levels, image_shape, validate_args=validate_args)
   return _checked_shapes(flow, image_shape, 'glow', '(`image_shape`)',
                          validate_args)
+
+
+def latent_level_shapes(builder, **builder_kwargs):
+  """The spatial latents `[H_l, W_l, C_l]` an image flow concatenates, in order.
+
+  `glow` factors out half the channels after every level but the last
+  (`multiscale`): level `l` of `L` gives `[H / 2^(l+1), W / 2^(l+1), 2^(2l+1) C]`
+  and the last level keeps all `4^L C / 2^(L-1)` channels. `flowpp` has one
+  level, `[H / 2, W / 2, 4 C]`. The flat latent vector that `inverse` returns
+  is these levels flattened (row-major) and concatenated in this order, the
+  layout `ConvolutionalGaussianBernoulliRBM(level_shapes=...)` reads, so the
+  convolutional base sees each level as an image again.
+
+  #### Examples
+
+  ```python
+  latent_level_shapes('glow', image_shape=[32, 32, 3], num_levels=3)
+  # [[16, 16, 6], [8, 8, 12], [4, 4, 48]]: EB-and-Flow's CIFAR-10 latents
+  ```
+
+  Args:
+    builder: `'glow'` or `'flowpp'`.
+    **builder_kwargs: the builder's keyword arguments (those other than
+      `image_shape` and `num_levels` are ignored); missing ones take the
+      builder's defaults.
+
+  Returns:
+    A list of `[H_l, W_l, C_l]` lists.
+
+  Raises:
+    ValueError: naming `builder` for a flow without spatial latents (`nice`),
+      or the builder's own error for a bad `image_shape` or `num_levels`.
+  """
+  builders = {'glow': glow, 'flowpp': flowpp}
+  if builder not in builders:
+    raise ValueError(f'Argument `builder` must be one of {sorted(builders)} (flows with '
+                     f'spatial latents); got {builder!r}.')
+  defaults = {name: parameter.default for name, parameter
+              in inspect.signature(builders[builder]).parameters.items()}
+  image_shape = list(builder_kwargs.get('image_shape', defaults['image_shape']))
+  if builder == 'flowpp':
+    _check_image_shape(image_shape, 1, builder)
+    return [[image_shape[0] // 2, image_shape[1] // 2, 4 * image_shape[2]]]
+  num_levels = builder_kwargs.get('num_levels', defaults['num_levels'])
+  _check_sizes(builder, num_levels=num_levels)
+  _check_image_shape(image_shape, num_levels, builder)
+  height, width, channels = image_shape
+  shapes = []
+  for level in range(num_levels):
+    height, width, channels = height // 2, width // 2, 4 * channels
+    last = level == num_levels - 1
+    shapes.append([height, width, channels if last else channels // 2])
+    channels //= 2
+  return shapes
 
 
 def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,

@@ -150,7 +150,7 @@ def _loss_negative_label_weight():
 
 
 @register_bad_input('training/labeled_loss_base_without_labels', TypeError,
-                    r'`distribution` must have a `LabeledGaussianBernoulliRBM` base')
+                    r'`distribution` must have a base with labels')
 def _loss_base_without_labels():
   dist = tfrd.GaussianBernoulliRBM(np.zeros([4, 3]), np.zeros([4]), np.zeros([3]), 1.)
   labeled_surrogate_loss.semi_supervised_flow_loss(dist, _VALUE, [0, 1], _VALUE)

@@ -53,20 +53,29 @@ def test_eb_and_flow(tmp_path):
 
 
 def test_rbm_flow_ablation(tmp_path):
-  returned = _main('rbm_flow_ablation')(['--smoke', '--output', str(tmp_path)])
+  # The smoke run: the paper's recipe with variational dequantization, FID and IS.
+  returned = _main('rbm_flow_ablation')(['--smoke', '--output', str(tmp_path),
+                                         '--cache-dir', str(tmp_path / 'cache')])
   bases = ['normal', 'multivariate_normal', 'discrete_mixture', 'smoothed_rbm']
-  metrics = _written(tmp_path, ['metrics.json'] + [f'samples_{b}.png' for b in bases]
-                     + [f'{b}.keras' for b in bases])
+  names = ['normal_vd', 'multivariate_normal_vd', 'discrete_mixture_paper_vd',
+           'smoothed_rbm_paper_vd']
+  metrics = _written(tmp_path, ['metrics.json'] + [f'samples_{n}.png' for n in names]
+                     + [f'{n}.keras' for n in names])
   assert metrics == returned
   rows = {r['base']: r for r in metrics['models']}
   assert sorted(rows) == sorted(bases)
+  assert sorted(r['row'] for r in rows.values()) == sorted(names)
   for row in rows.values():
+    assert row['dequantization'] == 'variational'
     assert _finite(row['bits_per_dim']), row
+    assert _finite(row['bits_per_dim_importance_weighted']), row
+    assert _finite(row['fid']) and row['inception_score'] >= 1., row
     assert row['parameters'] == row['base_parameters'] + row['flow_parameters']
     # Equal budgets: every model within a few percent of the largest base's count.
     assert abs(row['parameters_vs_reference']) < EQUAL_BUDGET_TOLERANCE, row
   # 64 spins in two groups of 32: log Z of the smoothed RBM comes from AIS.
   assert rows['smoothed_rbm']['log_normalizer'] == 'AIS'
+  assert rows['smoothed_rbm']['recipe'] == 'paper'
   assert rows['normal']['base_parameters'] == 0
   assert rows['multivariate_normal']['base_parameters'] == 64 + 64 * 65 // 2
   # Wider flows for the smaller bases: the Normal base gets the widest.

@@ -6,12 +6,13 @@ from tensorflow_probability import util as tfp_util
 # No public API: `convert_nonref_to_tensor` keeps variables as variables.
 from tensorflow_probability.python.internal import tensor_util
 
+from tfp_rbm.bijectors import identity_hashed
 from tfp_rbm.bijectors import validation
 
 __all__ = ['ActNorm']
 
 
-class ActNorm(tfb.Bijector):
+class ActNorm(identity_hashed.IdentityHashed, tfb.Bijector):
   """Per-channel scale and shift, initialised from the first data batch.
 
   #### Mathematical Details

@@ -9,12 +9,13 @@ from tensorflow_probability.python.internal import parameter_properties
 # No public API: `convert_nonref_to_tensor` keeps variables as variables.
 from tensorflow_probability.python.internal import tensor_util
 
+from tfp_rbm.bijectors import identity_hashed
 from tfp_rbm.bijectors import validation
 
 __all__ = ['Invertible1x1Conv']
 
 
-class Invertible1x1Conv(tfb.Bijector):
+class Invertible1x1Conv(identity_hashed.IdentityHashed, tfb.Bijector):
   """A learned channel-mixing matrix applied at every position.
 
   #### Mathematical Details

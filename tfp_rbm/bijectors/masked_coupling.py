@@ -7,12 +7,13 @@ from tensorflow_probability import bijectors as tfb
 # No public API: the bijector cache that keeps attributes of the inverse.
 from tensorflow_probability.python.internal import cache_util
 
+from tfp_rbm.bijectors import identity_hashed
 from tfp_rbm.bijectors import validation
 
 __all__ = ['MaskedCoupling']
 
 
-class MaskedCoupling(tfb.Bijector):
+class MaskedCoupling(identity_hashed.IdentityHashed, tfb.Bijector):
   """Keeps the masked elements and transforms the others given them.
 
   #### Mathematical Details

@@ -5,12 +5,13 @@ from tensorflow_probability import bijectors as tfb
 # No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_rbm.bijectors import identity_hashed
 from tfp_rbm.bijectors import validation
 
 __all__ = ['Squeeze']
 
 
-class Squeeze(tfb.Bijector):
+class Squeeze(identity_hashed.IdentityHashed, tfb.Bijector):
   """Trades spatial resolution for channels (data -> latent is space-to-depth).
 
   #### Mathematical Details

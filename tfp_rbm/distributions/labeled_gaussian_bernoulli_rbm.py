@@ -6,6 +6,7 @@ import tensorflow_probability as tfp
 from tensorflow_probability.python.internal import prefer_static as ps
 
 from tfp_rbm.distributions import gaussian_bernoulli_rbm
+from tfp_rbm.distributions import label_interface
 from tfp_rbm.internal import noise
 from tfp_rbm.internal import validation
 
@@ -157,38 +158,9 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
           f'{u_shape}: expected {u_shape[-2]}.')
 
   def _convert_labels(self, labels):
-    """`(labels, assertions)`: integer class indices in `[0, K)`.
-
-    Values known before running are checked at once (`ValueError`); others
-    by an assertion under `validate_args`.
-    """
-    labels = tf.convert_to_tensor(labels, name='labels')
-    num_classes = self.num_classes
-    if not labels.dtype.is_integer:
-      raise TypeError('Argument `labels` must hold integer class indices in '
-                      f'[0, {num_classes}); got dtype {labels.dtype.name}.')
-    known = tf.get_static_value(labels)
-    if known is not None and num_classes is not None:
-      bad = known[(known < 0) | (known >= num_classes)]
-      if bad.size:
-        raise ValueError(f'Argument `labels` must hold class indices in [0, {num_classes}); '
-                         f'got {bad.tolist()[:5]}.')
-      return labels, []
-    if not self.validate_args:
-      return labels, []
-    num_classes = tf.cast(ps.shape(self._label_bias)[-1], labels.dtype)
-    return labels, [tf.debugging.assert_equal(
-        tf.reduce_all((labels >= 0) & (labels < num_classes)), True,
-        message='Argument `labels` must hold class indices in [0, num_classes).')]
-
-  @staticmethod
-  def _check_labels_broadcast(labels, shape, against):
-    """Raises `ValueError` unless the static shape of `labels` broadcasts with `shape`."""
-    try:
-      tf.broadcast_static_shape(labels.shape, shape)
-    except ValueError:
-      raise ValueError(f'Argument `labels` has shape {labels.shape}, which does not broadcast '
-                       f'with the shape {shape} of {against}.') from None
+    """`(labels, assertions)`: integer class indices in `[0, K)` (see `label_interface`)."""
+    return label_interface.convert_labels(labels, self.num_classes, ps.shape(self._label_bias)[-1],
+                                          self.validate_args)
 
   # -- Energies and conditionals --------------------------------------------
 
@@ -258,7 +230,7 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
 
   def _joint_log_prob(self, value, labels, params, normalized):
     labels, assertions = self._convert_labels(labels)
-    self._check_labels_broadcast(labels, value.shape[:-1], against='value')
+    label_interface.check_labels_broadcast(labels, value.shape[:-1], against='value')
     with tf.control_dependencies(assertions):
       one_hot = tf.one_hot(labels, ps.shape(params['label_bias'])[-1], dtype=self.dtype)
     joint = tf.reduce_sum(one_hot * self._joint_log_unnormalized(value, params)[0], axis=-1)
@@ -289,7 +261,7 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
 
   def _label_conditional(self, labels, params):
     labels, assertions = self._convert_labels(labels)
-    self._check_labels_broadcast(labels, self.batch_shape, against='the batch')
+    label_interface.check_labels_broadcast(labels, self.batch_shape, against='the batch')
     with tf.control_dependencies(assertions):
       one_hot = tf.one_hot(labels, ps.shape(params['label_bias'])[-1], dtype=self.dtype)
     label_input = tf.linalg.matvec(params['label_weights'], one_hot, transpose_a=True)
@@ -308,7 +280,7 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
     if labels is None:
       return super()._sample_n(n, seed, num_steps, initial_state)
     labels = tf.convert_to_tensor(labels, name='labels')
-    self._check_labels_broadcast(
+    label_interface.check_labels_broadcast(
         labels, tf.TensorShape([tf.get_static_value(n)]).concatenate(self.batch_shape),
         against='sample_shape + batch_shape')
     labels = tf.broadcast_to(labels, ps.concat([[n], self._batch_shape_tensor()], 0))

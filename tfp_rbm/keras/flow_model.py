@@ -8,14 +8,12 @@ import os
 import zipfile
 
 import keras
-# Keras declares no public way for a metric to give its direction to the
-# callbacks (see `_Metrics`); this is the container they read it from.
-from keras.src.trainers import compile_utils
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_rbm import bijectors
+from tfp_rbm import dequantization as dequantization_lib
 from tfp_rbm import distributions
 from tfp_rbm import evaluation
 from tfp_rbm import flow_density
@@ -23,6 +21,7 @@ from tfp_rbm import training
 from tfp_rbm.internal import validation
 from tfp_rbm.keras import base_log_normalizer as base_log_normalizer_lib
 from tfp_rbm.keras import callbacks as callbacks_lib
+from tfp_rbm.keras import metrics as metrics_lib
 from tfp_rbm.keras import specs
 
 tfb = tfp.bijectors
@@ -74,17 +73,21 @@ class FlowModel(keras.Model):
   `ReduceLROnPlateau` monitoring e.g. `'val_bits_per_dim'` need no `mode`.
 
   A labelled base (`{'kind': 'labeled_gaussian_bernoulli_rbm', 'num_classes':
-  K, ...}`) makes the model semi-supervised: `fit(x, y)` with integer labels
-  `y` of shape `[N]`, `-1` marking an unlabelled example, trains on
-  `tfp_rbm.training.semi_supervised_flow_loss` (the labels bypass the flow;
-  `label_weight` weighs the labelled term), and `fit` / `evaluate` also
+  K, ...}`, or FlowGMM's `{'kind': 'class_conditional_gaussian_mixture',
+  'num_classes': K}`) makes the model semi-supervised: `fit(x, y)` with
+  integer labels `y` of shape `[N]`, `-1` marking an unlabelled example,
+  trains on EB-and-Flow's eq. 9, `-[sum_U log p(x) + lambda sum_L log p(x, y)]
+  / N` (the labels bypass the flow; `label_weight` is `lambda`): through
+  `tfp_rbm.training.semi_supervised_flow_loss` for the RBM, exactly for the
+  mixture, whose log Z is closed form. `fit` / `evaluate` also
   report `accuracy`, that of `argmax_y p(y | x)` over the labelled examples
   (NaN while there is none). `fit(x)` alone trains it unsupervised, on
   `p(x)` with the label summed out. `label_posterior(x)` is the exact
   `p(y | x)` (a `tfd.Categorical`), `predict_classes(x)` its argmax. Labels
   that are not integers of shape `[N]` in `[-1, K)`, or labels given to a
   base without a label layer, raise a `ValueError` naming `y` (labels in a
-  dataset: after the batch, whose update is skipped).
+  dataset: after the batch, whose update is skipped). `sample(n, labels=y)`
+  draws images of the given classes.
 
   The Keras entry points: `model(x)` and `predict(x)` return the normalized
   `log_prob` of each example (NaN where log Z is unavailable; `predict`
@@ -128,6 +131,23 @@ class FlowModel(keras.Model):
   Non-finite values are not range errors: their update is skipped as above.
   Under a `tf.distribute` strategy the first replica's batches are checked.
 
+  Dequantization (docs/math.md §11). With `dequantization='uniform'` (the
+  default) the data come dequantized, `(pixel + u) / num_bins` with uniform
+  `u` (`tfp_rbm.datasets.dequantized_batches`). With `'variational'` (or a
+  dict of options) `fit`, `evaluate` and `initialize` take the pixel values
+  themselves (integers in `[0, num_bins)`, e.g. uint8; anything else raises
+  a `ValueError` naming `x` after the batch, whose update is skipped), and
+  the model draws `u ~ q(u | x)` from its `dequantizer`
+  (`tfp_rbm.dequantization.VariationalDequantizer`, trained with the flow):
+  the loss and bits/dim are then the variational bound, `-log p((x + u) /
+  num_bins) + log q(u | x)`, with `dequantization_bits_per_dim` reporting
+  the `log q` term (`bits_per_dim` is the sum of the base's term,
+  `flow_bits_per_dim`, `log2(num_bins)` and `dequantization_bits_per_dim`).
+  `fit` draws fresh noise each step, `evaluate` one fixed draw per batch
+  position; `tfp_rbm.evaluation.importance_weighted_log_prob(model, pixels,
+  K)` gives the tighter importance-weighted bound. `log_prob`, `call` and
+  `predict` stay the density `p` of points of `[0, 1]^D`.
+
   #### Examples
 
   ```python
@@ -148,7 +168,7 @@ class FlowModel(keras.Model):
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
                num_bins=256, log_normalizer=None, training_enumeration_bits=None,
                training_bits_per_dim_interval=100, seed=0, dtype='float32', label_weight=1.,
-               **kwargs):
+               dequantization='uniform', **kwargs):
     """Builds base, flow and (for an intractable base) the chains and the log Z.
 
     Args:
@@ -178,8 +198,14 @@ class FlowModel(keras.Model):
         flow's weights follow the flow spec's own `seed`).
       dtype: 'float32' or 'float64'.
       label_weight: `lambda >= 0`, the weight of the labelled examples' term
-        `log p(x, y)` when a labelled base (`labeled_gaussian_bernoulli_rbm`)
-        is fit on `(x, y)` (`tfp_rbm.training.semi_supervised_flow_loss`).
+        `log p(x, y)` when a labelled base (`labeled_gaussian_bernoulli_rbm`,
+        `class_conditional_gaussian_mixture`) is fit on `(x, y)`.
+      dequantization: `'uniform'` (the data come dequantized), or
+        `'variational'` (the data are pixel values; a learned `q(u | x)`), or
+        `{'kind': 'variational', **options}` with options of
+        `tfp_rbm.dequantization.VariationalDequantizer` (e.g.
+        `num_coupling_layers`, `hidden_units`, `event_shape`; default event
+        shape the flow spec's `image_shape`, else `[event_size]`).
       **kwargs: passed to `keras.Model` (e.g. `name`).
     """
     super().__init__(**kwargs)
@@ -206,9 +232,15 @@ class FlowModel(keras.Model):
     _check_flow_spec(flow, self.event_size)
     preprocessing = _check_preprocessing(preprocessing)
     self._specs = dict(base=base, flow=flow, preprocessing=preprocessing)
+    self._specs['dequantization'] = dequantization
+    self.dequantizer = _build_dequantizer(dequantization, self.event_size, flow, num_bins, dtype,
+                                          self.seed)
+    # Not model state: the last pixel values met outside {0, ..., num_bins - 1}.
+    self._pixel_values = None if self.dequantizer is None else _PixelValues(num_bins)
     self._chain_config = dict(buffer_size=buffer_size, num_gibbs_steps=num_gibbs_steps,
                               reset_fraction=reset_fraction)
-    self._base = (specs.build_base(base, self.event_size, dtype, seed)
+    self._base = (specs.build_base(base, self.event_size, dtype, seed,
+                                   flow=flow if isinstance(flow, dict) else None)
                   if isinstance(base, dict) else base)
     _check_base(self._base, self.event_size)
     self._flow = self._make_flow(flow, preprocessing, dtype)
@@ -232,21 +264,28 @@ class FlowModel(keras.Model):
         0, dtype=tf.int64, trainable=False, name='skipped_updates',
         aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
     self._build_conditioners()
-    self.loss_tracker = _FiniteMean(name='loss')
-    self.bpd_tracker = _FiniteMean(name='bits_per_dim')
-    self.unnormalized_bpd_tracker = _FiniteMean(name='unnormalized_bits_per_dim')
-    self.flow_bpd_tracker = _FiniteMean(name='flow_bits_per_dim')
-    self._bits_per_dim_metrics = _Metrics(
-        [self.bpd_tracker, self.unnormalized_bpd_tracker, self.flow_bpd_tracker],
-        name='bits_per_dim_metrics')
+    self.loss_tracker = metrics_lib.FiniteMean(name='loss')
+    self.bpd_tracker = metrics_lib.FiniteMean(name='bits_per_dim')
+    self.unnormalized_bpd_tracker = metrics_lib.FiniteMean(name='unnormalized_bits_per_dim')
+    self.flow_bpd_tracker = metrics_lib.FiniteMean(name='flow_bits_per_dim')
+    bits_per_dim_trackers = [self.bpd_tracker, self.unnormalized_bpd_tracker,
+                             self.flow_bpd_tracker]
+    self.dequantization_bpd_tracker = None
+    if self.dequantizer is not None:
+      self.dequantization_bpd_tracker = metrics_lib.FiniteMean(
+          name='dequantization_bits_per_dim')
+      bits_per_dim_trackers.append(self.dequantization_bpd_tracker)
+    self._bits_per_dim_metrics = metrics_lib.DirectedMetrics(bits_per_dim_trackers,
+                                                             name='bits_per_dim_metrics')
     self.accuracy_tracker = None
     self._label_metrics = None
     # Not model state either: the last labels found outside [-1, K) in a step.
     self._label_range = None
     if self.has_labels:
       self._label_range = _LabelRange(self._base.num_classes)
-      self.accuracy_tracker = _FiniteMean(name='accuracy', direction='up')
-      self._label_metrics = _Metrics([self.accuracy_tracker], name='label_metrics')
+      self.accuracy_tracker = metrics_lib.FiniteMean(name='accuracy', direction='up')
+      self._label_metrics = metrics_lib.DirectedMetrics([self.accuracy_tracker],
+                                                        name='label_metrics')
 
   # -- Construction --------------------------------------------------------
 
@@ -285,8 +324,8 @@ class FlowModel(keras.Model):
 
   @property
   def has_labels(self):
-    """Whether the base has a label layer (`LabeledGaussianBernoulliRBM`)."""
-    return isinstance(self._base, distributions.LabeledGaussianBernoulliRBM)
+    """Whether the base has labels: a `LabeledGaussianBernoulliRBM` or FlowGMM's mixture."""
+    return distributions.has_labels(self._base)
 
   @property
   def num_classes(self):
@@ -322,7 +361,8 @@ class FlowModel(keras.Model):
     if not self.has_labels:
       raise ValueError(
           f'FlowModel.{method} needs a base with a label layer '
-          "({'kind': 'labeled_gaussian_bernoulli_rbm', ...}); this model's base is "
+          "({'kind': 'labeled_gaussian_bernoulli_rbm', ...} or "
+          "{'kind': 'class_conditional_gaussian_mixture', ...}); this model's base is "
           f'{type(self._base).__name__}, which has none.')
 
   @property
@@ -355,9 +395,13 @@ class FlowModel(keras.Model):
     self.base_log_normalizer.assign(log_normalizer)
 
   def initialize(self, x):
-    """Data-dependent initialisation (ActNorm) from a batch, done once, eagerly."""
+    """Data-dependent initialisation (ActNorm) from a batch (as `fit` takes it), eagerly."""
     if self._flow is not None:
       x = self._examples(x)
+      if self.dequantizer is not None:
+        self._pixel_values.record(x)
+        self._pixel_values.check('the data given')
+        x, _ = self._dequantized(x, salt=2)
       self._check_range_now(x)
       self._flow.inverse(x)
 
@@ -373,6 +417,7 @@ class FlowModel(keras.Model):
     reaches it).
     """
     roots = [('_base', self._base), ('_flow', self._flow), ('chains', self.chains),
+             ('dequantizer', self.dequantizer),
              ('base_log_normalizer', self.base_log_normalizer),
              ('skipped_updates', self.skipped_updates)]
     queue = collections.deque((name, obj) for name, obj in roots if obj is not None)
@@ -489,14 +534,15 @@ class FlowModel(keras.Model):
 
   def export(self, filepath, format='tf_saved_model', verbose=None,  # pylint: disable=redefined-builtin
              input_signature=None, **kwargs):
-    """Writes a TF SavedModel serving `log_prob` (also as `serve`) and `sample`.
+    """Writes a TF SavedModel serving `log_prob` (also as `serve`), `sample`, `label_posterior`.
 
     Reload it with `tf.saved_model.load(filepath)`: `log_prob(x)` takes
     `[N, event_size]` data in the model's dtype; `sample(num_samples, seed)`
     an int32 count and an int32 stateless seed of shape `[2]`, and returns
     `[num_samples, event_size]` samples (an RBM base continues copies of the
     exported chains, as `sample`). The log Z in use when exporting (the
-    estimate, else exact enumeration) is the one served.
+    estimate, else exact enumeration) is the one served. A base with labels
+    adds `label_posterior(x)`: `p(y | x)`, `[N, num_classes]` probabilities.
 
     Args:
       filepath: the SavedModel directory.
@@ -520,6 +566,10 @@ class FlowModel(keras.Model):
         'sample', lambda num_samples, seed: self.sample(num_samples, seed=seed),
         input_signature=[tf.TensorSpec([], tf.int32, name='num_samples'),
                          tf.TensorSpec([2], tf.int32, name='seed')])
+    if self.has_labels:
+      archive.add_endpoint('label_posterior',
+                           lambda x: self.label_posterior(x).probs_parameter(),
+                           input_signature=log_prob_signature)
     archive.write_out(filepath, verbose=bool(verbose))
 
   @property
@@ -536,6 +586,7 @@ class FlowModel(keras.Model):
     writes histograms of every variable under its path in the model.
     """
     owners = {'_base': self._base, '_flow': self._flow, 'chains': self.chains,
+              'dequantizer': self.dequantizer,
               'base_log_normalizer': self.base_log_normalizer,
               'skipped_updates': self.skipped_updates}
     groups = {root: {} for root in owners}
@@ -546,13 +597,18 @@ class FlowModel(keras.Model):
     return super().layers + [_view_class(type_name(owners[root]))(root.lstrip('_'), variables)
                              for root, variables in groups.items() if variables]
 
-  def _update_metrics(self, base_log_prob, log_det, keep, log_normalizer):
+  def _update_metrics(self, base_log_prob, log_det, keep, log_normalizer, log_noise=None):
     """Adds a batch to the bits/dim metrics (if `keep`) and returns their results.
 
     `bits_per_dim` takes the batch only where `log_normalizer` (the base's
-    log Z) is finite.
+    log Z) is finite. With variational dequantization, `log_noise` is
+    `log q(u | x)` of the batch's noise, and the bits/dim are the bound's.
     """
     unnormalized = base_log_prob + log_det
+    if log_noise is not None:
+      unnormalized -= log_noise
+      self.dequantization_bpd_tracker.update_state(
+          -evaluation.bits_per_dim(log_noise, self.event_size, num_bins=None), keep)
     normalized = unnormalized - log_normalizer
     to_bits = lambda log_prob: evaluation.bits_per_dim(log_prob, self.event_size, self.num_bins)
     self.bpd_tracker.update_state(to_bits(normalized), keep)
@@ -615,6 +671,21 @@ class FlowModel(keras.Model):
       self.accuracy_tracker.update_state(correct, keep & (labels != _UNLABELLED))
     return {'accuracy': self.accuracy_tracker.result()}
 
+  def _dequantized(self, x, salt, step=0):
+    """`((x + u) / num_bins, log q(u | x))` with `u ~ q`, or `(x, None)` for uniform.
+
+    The noise's stateless seed is a function of the model's `seed`, `salt`
+    (0 for `fit`, 1 for `evaluate`, 2 for `initialize`) and `step`.
+    """
+    if self.dequantizer is None:
+      return x, None
+    seed = tf.random.experimental.stateless_fold_in(
+        tf.constant(_stateless_seed(self.seed + salt), tf.int32),
+        tf.cast(step, tf.int32))
+    noise, log_noise = self.dequantizer.distribution(x).experimental_sample_and_log_prob(
+        seed=seed)
+    return (x + noise) / self.num_bins, log_noise
+
   def _check_range_now(self, x):
     """Eagerly, raises if `x` lies outside the pre-processing's range."""
     if self._data_range is not None and tf.executing_eagerly():
@@ -623,6 +694,7 @@ class FlowModel(keras.Model):
 
   def train_step(self, data):
     x = self._data(data)
+    pixels = x
     labels = self._labels(data)
     chain_samples = None
     if self.chains is not None:
@@ -631,18 +703,22 @@ class FlowModel(keras.Model):
     variables = self.trainable_variables
     replica = tf.distribute.get_replica_context()
     z = None
-    if labels is not None:
-      # The metrics' parts, outside the tape: the loss below runs the flow again.
-      z, base_log_prob, log_det = (tf.stop_gradient(t) for t in flow_density.log_prob_parts(
-          self._transformed(self._base), x))
     with tf.GradientTape() as tape:
+      # Fresh noise every step; `log_noise` is None for data that come dequantized.
+      x, log_noise = self._dequantized(x, salt=0, step=self.optimizer.iterations)
       if labels is None:
         loss, base_log_prob, log_det = training.flow_loss_and_log_prob_parts(
             self._transformed(self._base), x, chain_samples)
       else:
-        loss = training.semi_supervised_flow_loss(
-            self._transformed(self._base), x, labels, chain_samples,
-            label_weight=self.label_weight)
+        # The metrics' parts, under the tape: the loss's own pass over the flow takes `z`
+        # and the log-det from the bijector's cache, so outside the tape the flow would
+        # get no gradient.
+        z, base_log_prob, log_det = flow_density.log_prob_parts(
+            self._transformed(self._base), x)
+        loss = training.semi_supervised_flow_loss(self._transformed(self._base), x, labels,
+                                                  chain_samples, label_weight=self.label_weight)
+      if log_noise is not None:
+        loss += tf.reduce_mean(log_noise)  # -E_q[log p - log q]: the variational bound's.
       # The optimizer sums gradients over replicas: average them instead.
       replica_loss = loss / tf.cast(replica.num_replicas_in_sync, loss.dtype)
     grads = tape.gradient(replica_loss, variables)
@@ -650,6 +726,10 @@ class FlowModel(keras.Model):
     if self._data_range is not None:
       # Data outside the pre-processing's range: skip the update (the callback raises).
       checked_loss = tf.where(self._data_range.record(x), loss,
+                              tf.constant(np.nan, loss.dtype))
+    if self._pixel_values is not None:
+      # Pixel values that are not integers in [0, num_bins): skip (the callback raises).
+      checked_loss = tf.where(self._pixel_values.record(pixels), checked_loss,
                               tf.constant(np.nan, loss.dtype))
     if labels is not None:
       # Labels outside [-1, K) (from a dataset): skip the update (the callback raises).
@@ -668,7 +748,8 @@ class FlowModel(keras.Model):
                                            self.skipped_updates)
     self.loss_tracker.update_state(loss, applied)
     results = {'loss': self.loss_tracker.result(),
-               **self._update_metrics(base_log_prob, log_det, applied, log_normalizer),
+               **self._update_metrics(base_log_prob, log_det, applied, log_normalizer,
+                                      log_noise),
                **self._update_accuracy(z, labels, applied)}
     if self.base_log_normalizer is not None and self._updates_base(variables, grads):
       self.base_log_normalizer.forget(where=applied)
@@ -743,17 +824,22 @@ class FlowModel(keras.Model):
   def test_step(self, data):
     x = self._data(data)
     labels = self._labels(data)
+    if self._pixel_values is not None:
+      self._pixel_values.record(x)
+    # One fixed noise draw per batch: evaluate is reproducible.
+    x, log_noise = self._dequantized(x, salt=1)
     if self._data_range is not None:
       self._data_range.record(x)
     if labels is not None:
       self._label_range.record(labels)
     z, base_log_prob, log_det = flow_density.log_prob_parts(self._transformed(self._base), x)
-    return {**self._update_metrics(base_log_prob, log_det, True, self._log_normalizer()),
+    return {**self._update_metrics(base_log_prob, log_det, True, self._log_normalizer(),
+                                   log_noise),
             **self._update_accuracy(z, labels, True)}
 
   # -- Sampling and densities ------------------------------------------------
 
-  def sample(self, num_samples, seed=None, num_steps=None):
+  def sample(self, num_samples, seed=None, num_steps=None, labels=None):
     """Draws from the model; an RBM base continues its persistent chains.
 
     Sample `i` starts from chain `i % buffer_size` of the buffer: beyond the
@@ -766,20 +852,27 @@ class FlowModel(keras.Model):
       seed: stateless seed.
       num_steps: extra block-Gibbs sweeps from the chains' current states
         (default: the training `num_gibbs_steps`).
+      labels: for a base with labels, None (the label summed out) or the
+        class of each sample, integers in `[0, K)` broadcasting with
+        `[num_samples]`: `x ~ p(x | y)` (the RBM's chains run with the label
+        clamped).
 
     Returns:
       Samples, shape `[num_samples, event_size]`.
     """
     num_samples = validation.check_integer(num_samples, 'num_samples', minimum=1)
-    base = self._base
+    draw = self._base.sample
+    if labels is not None:
+      self._require_labels('sample with `labels`')
+      draw = functools.partial(draw, labels=labels)
     if self.chains is not None:
       steps = (self._chain_config['num_gibbs_steps'] if num_steps is None
                else validation.check_integer(num_steps, 'num_steps', minimum=0))
       states = tf.convert_to_tensor(self.chains.states)
       starts = tf.gather(states, tf.range(num_samples) % states.shape[0])
-      z = base.sample(num_samples, seed=seed, num_steps=steps, initial_state=starts)
+      z = draw(num_samples, seed=seed, num_steps=steps, initial_state=starts)
     else:
-      z = base.sample(num_samples, seed=seed)
+      z = draw(num_samples, seed=seed)
     return z if self._flow is None else self._flow.forward(z)
 
   def log_prob(self, x):
@@ -845,42 +938,6 @@ class FlowModel(keras.Model):
                   dtype=self.flow_dtype.name, label_weight=self.label_weight,
                   **self._specs, **self._chain_config)
     return config
-
-
-class _FiniteMean(keras.metrics.Mean):
-  """Mean of the finite values kept (`keep`), NaN while there is none.
-
-  `direction` is 'down' (lower is better, the default) or 'up'.
-  """
-
-  def __init__(self, name, direction='down'):
-    super().__init__(name=name)
-    # Read by Keras' callbacks with mode='auto' (as Keras' own metrics set it).
-    self._direction = direction
-
-  def update_state(self, values, keep=True):
-    values = tf.convert_to_tensor(values)
-    keep = tf.math.logical_and(tf.math.is_finite(values), keep)
-    super().update_state(tf.where(keep, values, tf.zeros_like(values)),
-                         sample_weight=tf.cast(keep, values.dtype))
-
-  def result(self):
-    return tf.where(self.count > 0., super().result(), np.nan)
-
-
-class _Metrics(compile_utils.MetricsList):
-  """The bits/dim metrics, in the container whose metrics' directions Keras reads.
-
-  With `mode='auto'`, `EarlyStopping`, `ModelCheckpoint` and
-  `ReduceLROnPlateau` infer min or max from the `_direction` of the metrics
-  inside a `compile_utils.MetricsList` of `model.metrics` only
-  (keras/src/callbacks/monitor_callback.py, `_set_monitor_op`); Keras 3 has
-  no public way to declare a metric's direction. The tests of the callbacks
-  without `mode` fail if Keras changes this.
-  """
-
-  def result(self):
-    return self.get_result()
 
 
 class _VariablesView(keras.layers.Layer):
@@ -984,6 +1041,44 @@ class _LabelRange:
         f'the base), or -1 for an unlabelled example; {where} holds the label {bad}.')
 
 
+class _PixelValues:
+  """Pixel values outside `{0, ..., num_bins - 1}` met in a step, raised between steps.
+
+  With variational dequantization the model takes the pixel values and
+  adds the noise itself; data already dequantized or scaled would be
+  silently wrong.
+  """
+
+  def __init__(self, num_bins):
+    self.num_bins = num_bins
+    # The last bad value found; NaN while there is none.
+    self.bad = tf.Variable(np.nan, dtype=tf.float64, trainable=False, name='bad_pixel_value',
+                           aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+
+  def record(self, pixels):
+    """Records a bad value of the batch, if any; returns whether all are pixel values."""
+    pixels = tf.cast(pixels, tf.float64)
+    outside = (tf.not_equal(pixels, tf.round(pixels)) | (pixels < 0.)
+               | (pixels > self.num_bins - 1.))
+    outside = tf.reshape(outside, [-1])
+    any_outside = tf.reduce_any(outside)
+    first_bad = tf.gather(tf.reshape(pixels, [-1]),
+                          tf.argmax(tf.cast(outside, tf.int32), output_type=tf.int32))
+    self.bad.assign(tf.where(any_outside, first_bad, self.bad))
+    return tf.logical_not(any_outside)
+
+  def check(self, where):
+    bad = float(self.bad.numpy())
+    if np.isnan(bad):
+      return
+    self.bad.assign(np.nan)
+    raise ValueError(
+        f"Argument `x`: with dequantization='variational' the data are pixel values, "
+        f'integers in [0, {self.num_bins}) (num_bins), which the model dequantizes '
+        f'itself; {where} holds the value {bad:g}. Pass the images as they are stored '
+        '(e.g. uint8), not scaled or dequantized.')
+
+
 class _DataRangeCheck(keras.callbacks.Callback):
   """Raises after a batch outside the pre-processing's range, or with bad labels.
 
@@ -997,6 +1092,9 @@ class _DataRangeCheck(keras.callbacks.Callback):
     label_range = getattr(self.model, '_label_range', None)
     if label_range is not None:
       label_range.check(where)
+    pixel_values = getattr(self.model, '_pixel_values', None)
+    if pixel_values is not None:
+      pixel_values.check(where)
 
   def on_train_batch_end(self, batch, logs=None):
     self._check(f'batch {batch} of fit (its update was skipped)')
@@ -1006,8 +1104,7 @@ class _DataRangeCheck(keras.callbacks.Callback):
 
 
 _UNLABELLED = -1
-
-
+# The bases with labels: a label layer summed out, `joint_log_prob` and `label_posterior`.
 def _check_label_format(labels, model, dtype=None, kind=None):
   """Raises, naming `y`, unless the labels suit the model: integers of shape `[N]`.
 
@@ -1019,7 +1116,8 @@ def _check_label_format(labels, model, dtype=None, kind=None):
     raise ValueError(
         f'Argument `y`: the base {type(model.base).__name__} has no label layer, so the '
         'model takes no labels; fit on `x` alone, or use a labelled base '
-        "({'kind': 'labeled_gaussian_bernoulli_rbm', 'num_classes': K, ...}).")
+        "({'kind': 'labeled_gaussian_bernoulli_rbm', 'num_classes': K, ...} or "
+        "{'kind': 'class_conditional_gaussian_mixture', 'num_classes': K}).")
   if dtype is None or not dtype.is_integer:
     got = dtype.name if dtype is not None else f'numpy kind {kind!r}'
     raise ValueError(
@@ -1043,6 +1141,41 @@ def _check_flow_spec(flow, event_size):
     raise ValueError(
         f'Argument `flow` maps data of {size} values (its event_size or image_shape), '
         f'but the model has event_size={event_size}.')
+
+
+def _build_dequantizer(dequantization, event_size, flow, num_bins, dtype, seed):
+  """The `VariationalDequantizer` of a `dequantization` option, or None for uniform."""
+  if isinstance(dequantization, dict):
+    options = dict(dequantization)
+    kind = options.pop('kind', None)
+  else:
+    kind, options = dequantization, {}
+  if kind not in _DEQUANTIZATION_KINDS or (kind == 'uniform' and options):
+    raise ValueError(
+        "Argument `dequantization` must be 'uniform', 'variational' or a dict "
+        "{'kind': 'variational', **options} (options of "
+        f'tfp_rbm.dequantization.VariationalDequantizer); got {dequantization!r}.')
+  if kind == 'uniform':
+    return None
+  if num_bins is None:
+    raise ValueError("Argument `dequantization`: 'variational' needs the number of pixel "
+                     'values `num_bins` (e.g. 256); the model has num_bins=None.')
+  accepted = {'event_shape', 'num_coupling_layers', 'hidden_units', 'num_hidden_layers',
+              'seed'}
+  unknown = sorted(set(options) - accepted)
+  if unknown:
+    raise ValueError(f'Argument `dequantization` takes the options {sorted(accepted)}; got '
+                     f'unknown {unknown}.')
+  image_shape = flow.get('image_shape') if isinstance(flow, dict) else None
+  options.setdefault('event_shape', list(image_shape) if image_shape else [event_size])
+  options.setdefault('seed', seed)
+  if int(np.prod(options['event_shape'])) != event_size:
+    raise ValueError(f"Argument `dequantization`: its event_shape {options['event_shape']} "
+                     f'does not hold event_size={event_size} values.')
+  return dequantization_lib.VariationalDequantizer(num_bins=num_bins, dtype=dtype, **options)
+
+
+_DEQUANTIZATION_KINDS = ('uniform', 'variational')
 
 
 def _check_preprocessing(preprocessing):

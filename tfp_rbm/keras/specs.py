@@ -18,7 +18,8 @@ from tfp_rbm import flows
 tfb = tfp.bijectors
 tfd = tfp.distributions
 
-__all__ = ['BASE_KINDS', 'FLOW_BUILDERS', 'build_base', 'build_flow', 'flow_event_size']
+__all__ = ['BASE_KINDS', 'FLOW_BUILDERS', 'build_base', 'build_flow', 'eb_and_flow_cifar10',
+           'flow_event_size', 'flow_latent_level_shapes']
 
 
 def _gaussian_bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
@@ -63,6 +64,70 @@ def _labeled_gaussian_bernoulli_rbm(event_size, num_hidden, num_classes, dtype, 
       max_enumeration_bits=max_enumeration_bits)
 
 
+def _class_conditional_gaussian_mixture(event_size, num_classes, dtype, seed, mean_scale=1.,
+                                        initial_scale=1., trainable_scale=True):
+  """FlowGMM's base: `ClassConditionalGaussianMixture` with a uniform class prior.
+
+  Trainable means `mu_y ~ N(0, mean_scale^2)` (per unit) and scales from
+  `initial_scale` (trainable unless `trainable_scale=False`, softplus).
+  Exact: a `FlowModel` trains it on the exact semi-supervised NLL.
+  """
+  if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or (
+      num_classes < 1):
+    raise ValueError("Argument `base`: kind 'class_conditional_gaussian_mixture' needs "
+                     f'`num_classes`, a positive int; got {num_classes!r}.')
+  if not (isinstance(initial_scale, (int, float)) and initial_scale > 0):
+    raise ValueError("Argument `base`: kind 'class_conditional_gaussian_mixture' needs a "
+                     f'positive `initial_scale`; got {initial_scale!r}.')
+  rng = np.random.default_rng(seed)
+  loc = rng.normal(scale=mean_scale, size=[int(num_classes), event_size])
+  scale = tf.fill([int(num_classes), event_size], tf.constant(initial_scale, dtype))
+  if trainable_scale:
+    scale = tfp.util.TransformedVariable(
+        scale, tfb.Softplus(low=np.finfo(dtype.as_numpy_dtype).eps), name='scale')
+  return distributions.ClassConditionalGaussianMixture(
+      loc=tf.Variable(loc, dtype=dtype, name='loc'), scale=scale)
+
+
+def _convolutional_gaussian_bernoulli_rbm(event_size, dtype, seed, latent_level_shapes,
+                                          kernel_sizes, strides, num_filters=100,
+                                          level_shapes=None, padding='SAME', weight_scale=0.01,
+                                          max_enumeration_bits=20):
+  """`ConvolutionalGaussianBernoulliRBM` (EB-and-Flow App. B) over an image flow's latents.
+
+  `level_shapes` defaults to the flow's (`flows.latent_level_shapes` of a
+  `glow` or `flowpp` flow spec); one filter bank `[k, k, C_l, num_filters]`
+  per level with `kernel_sizes[l]` and `strides[l]`, `~ N(0, weight_scale^2)`;
+  zero biases (one hidden bias per filter), unit scale (trainable).
+  """
+  shapes = level_shapes if level_shapes is not None else latent_level_shapes
+  if shapes is None:
+    raise ValueError("Argument `base`: kind 'convolutional_gaussian_bernoulli_rbm' needs "
+                     "`level_shapes`, or a `glow`/`flowpp` flow spec to read them from.")
+  shapes = [list(shape) for shape in shapes]
+  size = int(sum(np.prod(shape) for shape in shapes))
+  if size != event_size:
+    raise ValueError(f"Argument `base`: the `level_shapes` {shapes} hold {size} units but "
+                     f'the latent has {event_size}.')
+  for arg, values in (('kernel_sizes', kernel_sizes), ('strides', strides)):
+    if not isinstance(values, (list, tuple)) or len(values) != len(shapes):
+      raise ValueError(f"Argument `base`: kind 'convolutional_gaussian_bernoulli_rbm' needs "
+                       f'`{arg}`, one per level ({len(shapes)} levels {shapes}); got '
+                       f'{values!r}.')
+  rng = np.random.default_rng(seed)
+  filters = [tf.Variable(rng.normal(scale=weight_scale, size=[k, k, shape[-1], num_filters]),
+                         dtype=dtype, name=f'filters_{level}')
+             for level, (k, shape) in enumerate(zip(kernel_sizes, shapes))]
+  return distributions.ConvolutionalGaussianBernoulliRBM(
+      filters=filters, strides=list(strides),
+      visible_bias=tf.Variable(tf.zeros([event_size], dtype), name='visible_bias'),
+      hidden_bias=tf.Variable(tf.zeros([num_filters], dtype), name='hidden_bias'),
+      scale=tfp.util.TransformedVariable(
+          tf.ones([event_size], dtype), tfb.Softplus(low=np.finfo(dtype.as_numpy_dtype).eps),
+          name='scale'),
+      level_shapes=shapes, padding=padding, max_enumeration_bits=max_enumeration_bits)
+
+
 def _bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
                    max_enumeration_bits=20):
   """`BernoulliRBM` over `{0, 1}` data: `W ~ N(0, weight_scale^2)`, zero biases."""
@@ -76,25 +141,50 @@ def _bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
 
 
 def _smoothed_rbm(event_size, dtype, seed, first_group_size=None, weight_scale=0.01,
-                  initial_margin=1.0, max_enumeration_bits=20):
-  """`SmoothedRBM` with `delta = B(W) + softplus(margin)`: positive definite in training."""
+                  initial_margin=1.0, max_enumeration_bits=20, delta=None, max_norm=None):
+  """`SmoothedRBM` with `delta = B(W) + softplus(margin)`: positive definite in training.
+
+  RBM-Flow's own recipe (O'Connor & Vinci 2021, §4): `delta=2.5` fixed (no
+  `margin`; `initial_margin` is then unused), `weight_scale=0` (`J` starts
+  at zero) and `max_norm=1`: the paper's "L2 normalisation of the RBM's
+  weights and biases", read as keeping `W` and `field` in the L2 ball of
+  radius `max_norm` (each the `tf.clip_by_norm` of its variable, a
+  `tfp.util.DeferredTensor`). For `max_norm < delta` that keeps `J + delta
+  I` positive definite, since `||W||_2 <= ||W||_F <= max_norm`. The paper
+  also runs 200 block-Gibbs sweeps per update: `FlowModel`'s
+  `num_gibbs_steps=200`.
+  """
   rng = np.random.default_rng(seed)
   first = event_size // 2 if first_group_size is None else first_group_size
+  for arg, value in (('delta', delta), ('max_norm', max_norm)):
+    if value is not None and (isinstance(value, bool) or not isinstance(
+        value, (int, float, np.integer, np.floating)) or not 0. < value < np.inf):
+      raise ValueError(f"Argument `base`: kind 'smoothed_rbm' needs `{arg}` None or a "
+                       f'positive finite number; got {value!r}.')
+  clipped = lambda variable: variable if max_norm is None else tfp.util.DeferredTensor(
+      variable, lambda value: tf.clip_by_norm(value, tf.cast(max_norm, value.dtype)))
+  smoothing = (dict(delta=tf.constant(delta, dtype)) if delta is not None else dict(
+      margin=tf.Variable(tf.constant(np.log(np.expm1(initial_margin)), dtype), name='margin')))
   return distributions.SmoothedRBM(
-      weights=tf.Variable(rng.normal(scale=weight_scale, size=[first, event_size - first]),
-                          dtype=dtype, name='weights'),
-      field=tf.Variable(tf.zeros([event_size], dtype), name='field'),
-      margin=tf.Variable(tf.constant(np.log(np.expm1(initial_margin)), dtype), name='margin'),
-      max_enumeration_bits=max_enumeration_bits)
+      weights=clipped(tf.Variable(
+          rng.normal(scale=weight_scale, size=[first, event_size - first]), dtype=dtype,
+          name='weights')),
+      field=clipped(tf.Variable(tf.zeros([event_size], dtype), name='field')),
+      max_enumeration_bits=max_enumeration_bits, **smoothing)
 
 
-def _discrete_mixture(event_size, dtype, seed, initial_delta=1.0):
-  """`DiscreteMixture`: zero field, trainable `delta` (softplus)."""
+def _discrete_mixture(event_size, dtype, seed, initial_delta=1.0, trainable_delta=True):
+  """`DiscreteMixture`: zero field, `delta` trainable (softplus) or fixed.
+
+  RBM-Flow's D-Flow keeps `delta = 1` fixed (O'Connor & Vinci 2021, §4):
+  `{'kind': 'discrete_mixture', 'initial_delta': 1., 'trainable_delta': False}`.
+  """
   del seed
+  delta = (tfp.util.TransformedVariable(tf.constant(initial_delta, dtype), tfb.Softplus(),
+                                        name='delta')
+           if trainable_delta else tf.constant(initial_delta, dtype))
   return distributions.DiscreteMixture(
-      field=tf.Variable(tf.zeros([event_size], dtype), name='field'),
-      delta=tfp.util.TransformedVariable(tf.constant(initial_delta, dtype), tfb.Softplus(),
-                                         name='delta'))
+      field=tf.Variable(tf.zeros([event_size], dtype), name='field'), delta=delta)
 
 
 def _normal(event_size, dtype, seed):
@@ -116,6 +206,8 @@ def _multivariate_normal(event_size, dtype, seed):
 BASE_KINDS = {
     'gaussian_bernoulli_rbm': _gaussian_bernoulli_rbm,
     'labeled_gaussian_bernoulli_rbm': _labeled_gaussian_bernoulli_rbm,
+    'convolutional_gaussian_bernoulli_rbm': _convolutional_gaussian_bernoulli_rbm,
+    'class_conditional_gaussian_mixture': _class_conditional_gaussian_mixture,
     'bernoulli_rbm': _bernoulli_rbm,
     'smoothed_rbm': _smoothed_rbm,
     'discrete_mixture': _discrete_mixture,
@@ -130,7 +222,7 @@ FLOW_BUILDERS = {
 }
 
 
-def build_base(spec, event_size, dtype='float32', seed=0):
+def build_base(spec, event_size, dtype='float32', seed=0, flow=None):
   """A base distribution over vectors of `event_size` from a spec.
 
   Args:
@@ -139,6 +231,9 @@ def build_base(spec, event_size, dtype='float32', seed=0):
     event_size: size of the latent vector.
     dtype: `'float32'` or `'float64'`.
     seed: int seed of the initial weights.
+    flow: the flow spec the base sits under, or None; a kind that reads the
+      flow's latent levels (`convolutional_gaussian_bernoulli_rbm`) gets
+      them from it.
 
   Returns:
     A `tfd.Distribution` whose parameters are `tf.Variable`s.
@@ -154,8 +249,19 @@ def build_base(spec, event_size, dtype='float32', seed=0):
   if kind not in BASE_KINDS:
     raise ValueError(f"Unknown base kind {kind!r} in argument `base`; the known kinds are "
                      f"{sorted(BASE_KINDS)}.")
-  _check_keywords('base', 'kind', kind, BASE_KINDS[kind], spec, {'event_size', 'dtype', 'seed'})
-  return BASE_KINDS[kind](event_size=event_size, dtype=tf.as_dtype(dtype), seed=seed, **spec)
+  implicit = dict(event_size=event_size, dtype=tf.as_dtype(dtype), seed=seed,
+                  latent_level_shapes=flow_latent_level_shapes(flow))
+  _check_keywords('base', 'kind', kind, BASE_KINDS[kind], spec, set(implicit))
+  accepted = inspect.signature(BASE_KINDS[kind]).parameters
+  return BASE_KINDS[kind](**{k: v for k, v in implicit.items() if k in accepted}, **spec)
+
+
+def flow_latent_level_shapes(flow):
+  """The latent levels `[H_l, W_l, C_l]` of an image flow spec, else None."""
+  if not isinstance(flow, dict) or flow.get('builder') not in ('glow', 'flowpp'):
+    return None
+  kwargs = {k: v for k, v in flow.items() if k != 'builder'}
+  return flows.latent_level_shapes(flow['builder'], **kwargs)
 
 
 def _check_keywords(argument, key, kind, builder, spec, implicit):
@@ -209,3 +315,32 @@ def _default(builder, arg):
 
 def _default_image_shape(builder):
   return _default(builder, 'image_shape')
+
+
+def eb_and_flow_cifar10(num_steps=16, hidden_channels=512, num_filters=100, seed=0):
+  """`FlowModel` arguments of EB-and-Flow's CIFAR-10 model (App. A.1 and B).
+
+  Glow over `32 x 32 x 3` images with 3 levels of `num_steps` steps (latents
+  `[16, 16, 6]`, `[8, 8, 12]`, `[4, 4, 48]`) and the shared convolutional
+  Gaussian-Bernoulli RBM over them: filter banks 5x5 stride 4, 3x3 stride 2
+  and 3x3 stride 1, `num_filters` each, onto one `4 x 4 x num_filters`
+  hidden map. The paper's sizes are the defaults; smaller ones give the same
+  structure at smoke size.
+
+  #### Examples
+
+  ```python
+  model = FlowModel(**eb_and_flow_cifar10())             # the paper's model
+  smoke = FlowModel(**eb_and_flow_cifar10(num_steps=1, hidden_channels=8, num_filters=4))
+  ```
+
+  Returns:
+    A dict with `event_size`, `flow`, `base` and `preprocessing`.
+  """
+  return dict(
+      event_size=32 * 32 * 3,
+      flow={'builder': 'glow', 'image_shape': [32, 32, 3], 'num_levels': 3,
+            'num_steps': num_steps, 'hidden_channels': hidden_channels, 'seed': seed},
+      base={'kind': 'convolutional_gaussian_bernoulli_rbm', 'kernel_sizes': [5, 3, 3],
+            'strides': [4, 2, 1], 'num_filters': num_filters},
+      preprocessing={'alpha': 0.05})

@@ -1,5 +1,8 @@
 """Training energy-based flows: persistent chains, the surrogate PCD losses, finite updates."""
 
+from tfp_rbm.training.discrete_latent_objectives import reweighted_wake_sleep_loss
+from tfp_rbm.training.discrete_latent_objectives import soft_binarize
+from tfp_rbm.training.discrete_latent_objectives import vimco_loss
 from tfp_rbm.training.finite_updates import apply_finite_update
 from tfp_rbm.training.finite_updates import report_skipped_updates
 from tfp_rbm.training.finite_updates import validate_parameters
@@ -14,6 +17,9 @@ __all__ = [
     'flow_loss',
     'flow_loss_and_log_prob_parts',
     'report_skipped_updates',
+    'reweighted_wake_sleep_loss',
     'semi_supervised_flow_loss',
+    'soft_binarize',
     'validate_parameters',
+    'vimco_loss',
 ]

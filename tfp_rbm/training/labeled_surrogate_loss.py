@@ -1,9 +1,10 @@
-"""The semi-supervised surrogate loss of a flow with a labelled base (EB-and-Flow eq. 9)."""
+"""The semi-supervised loss of a flow with a labelled base (EB-and-Flow eq. 9)."""
 
 import numpy as np
 import tensorflow as tf
 
-from tfp_rbm.distributions import labeled_gaussian_bernoulli_rbm
+from tfp_rbm.distributions import label_interface
+from tfp_rbm.flow_density import has_intractable_normalizer
 from tfp_rbm.flow_density import log_prob_parts
 from tfp_rbm.flow_density import split_flow
 
@@ -12,7 +13,7 @@ __all__ = ['semi_supervised_flow_loss']
 UNLABELLED = -1
 
 
-def semi_supervised_flow_loss(distribution, x, labels, chain_samples, label_weight=1.):
+def semi_supervised_flow_loss(distribution, x, labels, chain_samples=None, label_weight=1.):
   """A loss whose gradient is that of `-J / N`, EB-and-Flow's eq. 9 over a batch.
 
   #### Mathematical Details
@@ -33,6 +34,10 @@ def semi_supervised_flow_loss(distribution, x, labels, chain_samples, label_weig
   (`PersistentChains` over `v`, the label summed out)
   `grad L = -grad J / N` in expectation. Its value is not `-J / N`.
 
+  A base whose log Z is exact (FlowGMM's `ClassConditionalGaussianMixture`)
+  needs no chains: the loss is `-J / N` itself, with the normalized
+  `log p(z)` and `log p(z, y)`, and `chain_samples` must be None.
+
   #### Examples
 
   ```python
@@ -43,26 +48,37 @@ def semi_supervised_flow_loss(distribution, x, labels, chain_samples, label_weig
 
   Args:
     distribution: `tfd.TransformedDistribution(base, flow)`, or a bare base,
-      with a `LabeledGaussianBernoulliRBM` base.
+      with a base with labels (`tfp_rbm.distributions.has_labels`).
     x: data batch, `[N] + event_shape`.
     labels: integer class indices in `[0, K)`, or `-1` for an unlabelled
       example, shape `[N]` (or broadcasting with `[N] + base batch_shape`).
-    chain_samples: the model's samples of the base's visible units.
+    chain_samples: the model's samples of the base's visible units (a base
+      with an intractable log Z), else None.
     label_weight: `lambda >= 0`, the weight of the labelled term.
 
   Returns:
     The scalar loss, summed over the base's batch shape.
 
   Raises:
-    TypeError: if the base has no label layer, or `labels` are not integers.
-    ValueError: if a label known before running lies outside `[-1, K)`, or
-      `label_weight` is negative. Labels known only when the graph runs are
-      checked under the base's `validate_args`.
+    TypeError: if the base has no labels, or `labels` are not integers.
+    ValueError: if a label known before running lies outside `[-1, K)`,
+      `label_weight` is negative, or `chain_samples` is missing for a base
+      with an intractable log Z (or given for one with an exact log Z).
+      Labels known only when the graph runs are checked under the base's
+      `validate_args`.
   """
   base, _ = split_flow(distribution)
-  if not isinstance(base, labeled_gaussian_bernoulli_rbm.LabeledGaussianBernoulliRBM):
-    raise TypeError('Argument `distribution` must have a `LabeledGaussianBernoulliRBM` base '
-                    f'(a label layer); got {type(base).__name__}.')
+  if not label_interface.has_labels(base):
+    raise TypeError('Argument `distribution` must have a base with labels (e.g. '
+                    '`LabeledGaussianBernoulliRBM`, `ClassConditionalGaussianMixture`); got '
+                    f'{type(base).__name__}.')
+  intractable = has_intractable_normalizer(base)
+  if intractable and chain_samples is None:
+    raise ValueError(f'Argument `chain_samples` is required: {type(base).__name__} has an '
+                     'intractable log Z, whose gradient comes from persistent chains.')
+  if not intractable and chain_samples is not None:
+    raise ValueError(f'Argument `chain_samples` must be None: {type(base).__name__} has an '
+                     'exact log Z and is trained on its exact NLL.')
   if not tf.is_tensor(label_weight) and np.any(np.asarray(label_weight) < 0):
     raise ValueError(f'Argument `label_weight` must be non-negative; got {label_weight}.')
   labels = tf.convert_to_tensor(labels, name='labels')
@@ -77,13 +93,16 @@ def semi_supervised_flow_loss(distribution, x, labels, chain_samples, label_weig
                        f'or -1 for an unlabelled example; got {bad.tolist()[:5]}.')
   labelled = labels != UNLABELLED
   z, marginal, log_det = log_prob_parts(distribution, x)
-  # `unnormalized_joint_log_prob` checks the labels lie in [0, K); -1 is mapped to class 0,
-  # whose value `tf.where` then discards.
-  joint = base.unnormalized_joint_log_prob(z, tf.where(labelled, labels, tf.zeros_like(labels)))
+  # The joint checks the labels lie in [0, K); -1 is mapped to class 0, whose value
+  # `tf.where` then discards.
+  known_labels = tf.where(labelled, labels, tf.zeros_like(labels))
+  joint = (base.unnormalized_joint_log_prob(z, known_labels) if intractable
+           else base.joint_log_prob(z, known_labels))
   dtype = marginal.dtype
   weights = tf.where(labelled, tf.cast(label_weight, dtype), tf.ones([], dtype))
-  log_unnormalized = tf.where(labelled, joint, marginal) + log_det
-  loss = (-tf.reduce_mean(weights * log_unnormalized, axis=0)
-          + tf.reduce_mean(weights * tf.ones_like(log_unnormalized), axis=0)
-          * base.surrogate_log_normalizer(chain_samples))
+  log_density = tf.where(labelled, joint, marginal) + log_det
+  loss = -tf.reduce_mean(weights * log_density, axis=0)
+  if intractable:
+    loss += (tf.reduce_mean(weights * tf.ones_like(log_density), axis=0)
+             * base.surrogate_log_normalizer(chain_samples))
   return tf.reduce_sum(loss)
