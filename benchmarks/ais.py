@@ -26,6 +26,14 @@ data than the RBM does, which is what inverts the bracket).
     python benchmarks/ais.py                    # Fashion-MNIST if present, else digits
     python benchmarks/ais.py --dataset digits   # about 10 minutes on 2 CPU cores
     python benchmarks/ais.py --quick            # smaller: a smoke run
+    python benchmarks/ais.py --throughput       # annealing steps/s against the floor
+
+`--throughput` measures speed only, on an untrained 784x512
+Gaussian-Bernoulli RBM (W ~ N(0, 0.01^2)): AIS with 100 and 1,000 chains and
+RAISE over 100 and 1,000 test points at once (one reverse chain each), as
+annealing steps (temperatures) per second, against the floor of two bare
+matrix products per step of the same shapes in one XLA loop (one Gibbs
+sweep's; the free energy's product can reuse the sweep's `W^T v`).
 """
 
 import argparse
@@ -150,6 +158,52 @@ def raise_on_exact_samples(rbm, bijector, test_pixels, temperatures, schedule,
           f'test latents {figures[1]}', flush=True)
 
 
+def _two_product_floor(weights, num_rows, num_steps):
+  """Seconds of `num_steps` x ([n, D] x [D, H], [n, H] x [H, D]) in one XLA loop."""
+  start_rows = tf.constant(np.random.default_rng(5).random(
+      (num_rows, weights.shape[0]), np.float32))
+
+  @tf.function(jit_compile=True, autograph=False)
+  def loop(v, n):
+    def body(i, v):  # `+ start_rows` keeps the values out of denormals.
+      return i + 1, tf.matmul(tf.matmul(v, weights), weights, transpose_b=True) + start_rows
+    return tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), v))[1]
+
+  loop(start_rows, tf.constant(1)).numpy()
+  start = time.perf_counter()
+  loop(start_rows, tf.constant(num_steps)).numpy()
+  return time.perf_counter() - start
+
+
+def throughput(num_temperatures):
+  """Prints AIS and RAISE annealing steps per second against the two-product floor."""
+  rng = np.random.default_rng(0)
+  visible, hidden = 784, 512
+  weights = tf.constant((0.01 * rng.standard_normal((visible, hidden))).astype(np.float32))
+  rbm = GaussianBernoulliRBM(weights, tf.zeros([visible]), tf.zeros([hidden]),
+                             tf.ones([visible]))
+  print(f'GaussianBernoulliRBM {visible}x{hidden}, float32, {num_temperatures} '
+        'temperatures; steps/s = temperatures per second over all chains; floor = two '
+        'bare matmuls per step of the same shapes (XLA); one warm-up call each first.')
+  print(f'{"estimator":<9} {"rows":>6} {"steps/s":>9} {"floor":>9} {"/floor":>7} {"wall s":>7}')
+  for method, rows in (('AIS', 100), ('AIS', 1000), ('RAISE', 100), ('RAISE', 1000)):
+    points = tf.constant(rng.standard_normal((rows, visible)).astype(np.float32))
+    if method == 'AIS':
+      run = lambda seed, n=rows: evaluation.log_normalizer(
+          rbm, method='ais', num_chains=n, betas=num_temperatures, seed=seed).log_normalizer
+    else:
+      run = lambda seed, x=points: evaluation.raise_log_prob(
+          rbm, x, num_chains_per_point=1, betas=num_temperatures, seed=seed)
+    np.asarray(run((0, 1)))
+    start = time.perf_counter()
+    np.asarray(run((0, 2)))
+    seconds = time.perf_counter() - start
+    floor = _two_product_floor(weights, rows, num_temperatures)
+    print(f'{method:<9} {rows:>6} {num_temperatures / seconds:>9.1f} '
+          f'{num_temperatures / floor:>9.1f} {seconds / floor:>6.2f}x {seconds:>7.2f}',
+          flush=True)
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument('--quick', action='store_true',
@@ -164,7 +218,12 @@ def main():
                            "(`rbm.proposal`, default) or the model's own")
   parser.add_argument('--hidden', type=int, nargs='+', default=[20, 512],
                       help='hidden units of the RBMs trained (default 20 512)')
+  parser.add_argument('--throughput', action='store_true',
+                      help='speed only: AIS and RAISE steps/s against the matmul floor')
   args = parser.parse_args()
+  if args.throughput:
+    throughput(100 if args.quick else 1000)
+    return
   train_steps, temperatures, num_test = ((300, (100, 1000), 50) if args.quick
                                          else (2000, (1000, 10000), 100))
   name = args.dataset or datasets.first_available(['fashion_mnist', 'mnist', 'digits'],
