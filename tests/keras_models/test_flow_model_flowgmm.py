@@ -9,21 +9,13 @@ import tensorflow as tf
 from tfp_rbm.keras import FlowModel
 from tfp_rbm.keras import SampleGrid
 
-EVENT_SIZE = 6
-NUM_CLASSES = 2
-NICE = {'builder': 'nice', 'event_size': EVENT_SIZE, 'hidden_units': 8,
-        'num_hidden_layers': 1, 'num_coupling_layers': 2}
+# The data and flow of the labelled-RBM tests, so both labelled bases meet the same problem.
+from test_flow_model_labels import _two_classes  # pylint: disable=g-bad-import-order
+from test_flow_model_labels import EVENT_SIZE
+from test_flow_model_labels import NICE
+from test_flow_model_labels import NUM_CLASSES
+
 FLOWGMM = {'kind': 'class_conditional_gaussian_mixture', 'num_classes': NUM_CLASSES}
-
-
-def _two_classes(n=128, seed=0):
-  """Two clusters in (0, 1)^D: class 0 low on the first half, class 1 high on it."""
-  rng = np.random.default_rng(seed)
-  y = rng.integers(0, NUM_CLASSES, size=n)
-  centers = np.where(y[:, None] == 1, 0.75, 0.25) * np.ones([1, EVENT_SIZE])
-  centers[:, EVENT_SIZE // 2:] = 0.5
-  x = np.clip(centers + rng.normal(scale=0.05, size=[n, EVENT_SIZE]), 0.02, 0.98)
-  return x.astype('float32'), y.astype('int32')
 
 
 def _model(base=FLOWGMM, learning_rate=2e-2, **kwargs):

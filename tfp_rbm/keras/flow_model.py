@@ -710,13 +710,9 @@ class FlowModel(keras.Model):
         loss, base_log_prob, log_det = training.flow_loss_and_log_prob_parts(
             self._transformed(self._base), x, chain_samples)
       else:
-        # The metrics' parts, under the tape: the loss's own pass over the flow takes `z`
-        # and the log-det from the bijector's cache, so outside the tape the flow would
-        # get no gradient.
-        z, base_log_prob, log_det = flow_density.log_prob_parts(
-            self._transformed(self._base), x)
-        loss = training.semi_supervised_flow_loss(self._transformed(self._base), x, labels,
-                                                  chain_samples, label_weight=self.label_weight)
+        loss, z, base_log_prob, log_det = training.semi_supervised_flow_loss_and_log_prob_parts(
+            self._transformed(self._base), x, labels, chain_samples,
+            label_weight=self.label_weight)
       if log_noise is not None:
         loss += tf.reduce_mean(log_noise)  # -E_q[log p - log q]: the variational bound's.
       # The optimizer sums gradients over replicas: average them instead.

@@ -22,6 +22,12 @@ __all__ = ['BASE_KINDS', 'FLOW_BUILDERS', 'build_base', 'build_flow', 'eb_and_fl
            'flow_event_size', 'flow_latent_level_shapes']
 
 
+def _positive_scale_variable(initial):
+  """A trainable positive `scale`: softplus of a variable, floored at the dtype's eps."""
+  return tfp.util.TransformedVariable(
+      initial, tfb.Softplus(low=np.finfo(initial.dtype.as_numpy_dtype).eps), name='scale')
+
+
 def _gaussian_bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.01,
                             max_enumeration_bits=20):
   """`GaussianBernoulliRBM`: `W ~ N(0, weight_scale^2)`, zero biases, unit scale (trainable)."""
@@ -31,9 +37,7 @@ def _gaussian_bernoulli_rbm(event_size, num_hidden, dtype, seed, weight_scale=0.
                           dtype=dtype, name='weights'),
       visible_bias=tf.Variable(tf.zeros([event_size], dtype), name='visible_bias'),
       hidden_bias=tf.Variable(tf.zeros([num_hidden], dtype), name='hidden_bias'),
-      scale=tfp.util.TransformedVariable(
-          tf.ones([event_size], dtype), tfb.Softplus(low=np.finfo(dtype.as_numpy_dtype).eps),
-          name='scale'),
+      scale=_positive_scale_variable(tf.ones([event_size], dtype)),
       max_enumeration_bits=max_enumeration_bits)
 
 
@@ -56,9 +60,7 @@ def _labeled_gaussian_bernoulli_rbm(event_size, num_hidden, num_classes, dtype, 
       weights=tf.Variable(weights, dtype=dtype, name='weights'),
       visible_bias=tf.Variable(tf.zeros([event_size], dtype), name='visible_bias'),
       hidden_bias=tf.Variable(tf.zeros([num_hidden], dtype), name='hidden_bias'),
-      scale=tfp.util.TransformedVariable(
-          tf.ones([event_size], dtype), tfb.Softplus(low=np.finfo(dtype.as_numpy_dtype).eps),
-          name='scale'),
+      scale=_positive_scale_variable(tf.ones([event_size], dtype)),
       label_weights=tf.Variable(label_weights, dtype=dtype, name='label_weights'),
       label_bias=tf.Variable(tf.zeros([int(num_classes)], dtype), name='label_bias'),
       max_enumeration_bits=max_enumeration_bits)
@@ -83,8 +85,7 @@ def _class_conditional_gaussian_mixture(event_size, num_classes, dtype, seed, me
   loc = rng.normal(scale=mean_scale, size=[int(num_classes), event_size])
   scale = tf.fill([int(num_classes), event_size], tf.constant(initial_scale, dtype))
   if trainable_scale:
-    scale = tfp.util.TransformedVariable(
-        scale, tfb.Softplus(low=np.finfo(dtype.as_numpy_dtype).eps), name='scale')
+    scale = _positive_scale_variable(scale)
   return distributions.ClassConditionalGaussianMixture(
       loc=tf.Variable(loc, dtype=dtype, name='loc'), scale=scale)
 
@@ -122,9 +123,7 @@ def _convolutional_gaussian_bernoulli_rbm(event_size, dtype, seed, latent_level_
       filters=filters, strides=list(strides),
       visible_bias=tf.Variable(tf.zeros([event_size], dtype), name='visible_bias'),
       hidden_bias=tf.Variable(tf.zeros([num_filters], dtype), name='hidden_bias'),
-      scale=tfp.util.TransformedVariable(
-          tf.ones([event_size], dtype), tfb.Softplus(low=np.finfo(dtype.as_numpy_dtype).eps),
-          name='scale'),
+      scale=_positive_scale_variable(tf.ones([event_size], dtype)),
       level_shapes=shapes, padding=padding, max_enumeration_bits=max_enumeration_bits)
 
 

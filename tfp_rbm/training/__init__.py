@@ -7,6 +7,7 @@ from tfp_rbm.training.finite_updates import apply_finite_update
 from tfp_rbm.training.finite_updates import report_skipped_updates
 from tfp_rbm.training.finite_updates import validate_parameters
 from tfp_rbm.training.labeled_surrogate_loss import semi_supervised_flow_loss
+from tfp_rbm.training.labeled_surrogate_loss import semi_supervised_flow_loss_and_log_prob_parts
 from tfp_rbm.training.persistent_chains import PersistentChains
 from tfp_rbm.training.surrogate_loss import flow_loss
 from tfp_rbm.training.surrogate_loss import flow_loss_and_log_prob_parts
@@ -19,6 +20,7 @@ __all__ = [
     'report_skipped_updates',
     'reweighted_wake_sleep_loss',
     'semi_supervised_flow_loss',
+    'semi_supervised_flow_loss_and_log_prob_parts',
     'soft_binarize',
     'validate_parameters',
     'vimco_loss',

@@ -8,12 +8,19 @@ from tfp_rbm.flow_density import has_intractable_normalizer
 from tfp_rbm.flow_density import log_prob_parts
 from tfp_rbm.flow_density import split_flow
 
-__all__ = ['semi_supervised_flow_loss']
+__all__ = ['semi_supervised_flow_loss', 'semi_supervised_flow_loss_and_log_prob_parts']
 
 UNLABELLED = -1
 
 
 def semi_supervised_flow_loss(distribution, x, labels, chain_samples=None, label_weight=1.):
+  """The loss of `semi_supervised_flow_loss_and_log_prob_parts`, alone."""
+  return semi_supervised_flow_loss_and_log_prob_parts(
+      distribution, x, labels, chain_samples, label_weight)[0]
+
+
+def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_samples=None,
+                                                 label_weight=1.):
   """A loss whose gradient is that of `-J / N`, EB-and-Flow's eq. 9 over a batch.
 
   #### Mathematical Details
@@ -57,7 +64,10 @@ def semi_supervised_flow_loss(distribution, x, labels, chain_samples=None, label
     label_weight: `lambda >= 0`, the weight of the labelled term.
 
   Returns:
-    The scalar loss, summed over the base's batch shape.
+    `(loss, z, base_log_prob, log_det)`: the scalar loss, summed over the
+    base's batch shape, and the latents, the base's marginal `log p(z)`
+    (unnormalized for a base with an intractable log Z) and `log|det dz/dx|`
+    it used (for metrics: the flow runs once).
 
   Raises:
     TypeError: if the base has no labels, or `labels` are not integers.
@@ -105,4 +115,4 @@ def semi_supervised_flow_loss(distribution, x, labels, chain_samples=None, label
   if intractable:
     loss += (tf.reduce_mean(weights * tf.ones_like(log_density), axis=0)
              * base.surrogate_log_normalizer(chain_samples))
-  return tf.reduce_sum(loss)
+  return tf.reduce_sum(loss), z, marginal, log_det
