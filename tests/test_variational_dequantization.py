@@ -159,9 +159,10 @@ def test_flow_model_trains_and_tracks_the_dequantizer(variational_model):
   assert {v.ref() for v in tape.watched_variables()} == tracked
   assert all(g is not None for g in tape.gradient(loss, dequantizer_variables))
   before = [v.numpy() for v in dequantizer_variables]
-  history = model.fit(_DATA, batch_size=32, epochs=2, verbose=0).history
+  # Unshuffled: Keras' shuffle draws unseeded, and 4 steps of fresh noise need not descend.
+  history = model.fit(_DATA, batch_size=32, epochs=8, shuffle=False, verbose=0).history
   assert any(not np.allclose(b, v) for b, v in zip(before, dequantizer_variables))
-  assert history['loss'][-1] < history['loss'][0]
+  assert history['loss'][-1] < history['loss'][0], history['loss']
   # bits/dim is the bound: the flow's, the base's and the noise's terms, plus log2(B).
   assert np.all(np.isfinite(history['dequantization_bits_per_dim']))
 
