@@ -33,10 +33,12 @@ Gaussian-Bernoulli RBM (W ~ N(0, 0.01^2)): AIS with 100 and 1,000 chains and
 RAISE over 100 and 1,000 test points at once (one reverse chain each), as
 annealing steps (temperatures) per second, against the floor of two bare
 matrix products per step of the same shapes in one XLA loop (one Gibbs
-sweep's; the free energy's product can reuse the sweep's `W^T v`).
+sweep's: `annealing_step` computes `W^T v` once for the free energies at
+both temperatures and for the sweep's hidden layer).
 """
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -52,6 +54,8 @@ from tfp_rbm import datasets
 from tfp_rbm import evaluation
 from tfp_rbm.distributions import GaussianBernoulliRBM
 from tfp_rbm.training import PersistentChains
+
+import device_option  # benchmarks/device_option.py: the --device option
 
 
 def standardizing_flow(dequantized):
@@ -184,7 +188,10 @@ def throughput(num_temperatures):
                              tf.ones([visible]))
   print(f'GaussianBernoulliRBM {visible}x{hidden}, float32, {num_temperatures} '
         'temperatures; steps/s = temperatures per second over all chains; floor = two '
-        'bare matmuls per step of the same shapes (XLA); one warm-up call each first.')
+        'bare matmuls per step of the same shapes (XLA), timed just before and just after '
+        'the run and averaged; one warm-up call each first.')
+  print(f'load: {" ".join(f"{x:.2f}" for x in os.getloadavg())} (1/5/15-min load average '
+        'at the start)')
   print(f'{"estimator":<9} {"rows":>6} {"steps/s":>9} {"floor":>9} {"/floor":>7} {"wall s":>7}')
   for method, rows in (('AIS', 100), ('AIS', 1000), ('RAISE', 100), ('RAISE', 1000)):
     points = tf.constant(rng.standard_normal((rows, visible)).astype(np.float32))
@@ -195,10 +202,13 @@ def throughput(num_temperatures):
       run = lambda seed, x=points: evaluation.raise_log_prob(
           rbm, x, num_chains_per_point=1, betas=num_temperatures, seed=seed)
     np.asarray(run((0, 1)))
+    # The floor just before and just after the run, averaged: the machine's
+    # load drifts less between adjacent measurements.
+    floor_before = _two_product_floor(weights, rows, num_temperatures)
     start = time.perf_counter()
     np.asarray(run((0, 2)))
     seconds = time.perf_counter() - start
-    floor = _two_product_floor(weights, rows, num_temperatures)
+    floor = (floor_before + _two_product_floor(weights, rows, num_temperatures)) / 2.
     print(f'{method:<9} {rows:>6} {num_temperatures / seconds:>9.1f} '
           f'{num_temperatures / floor:>9.1f} {seconds / floor:>6.2f}x {seconds:>7.2f}',
           flush=True)
@@ -220,41 +230,44 @@ def main():
                       help='hidden units of the RBMs trained (default 20 512)')
   parser.add_argument('--throughput', action='store_true',
                       help='speed only: AIS and RAISE steps/s against the matmul floor')
+  device_option.add_device_argument(parser)
   args = parser.parse_args()
-  if args.throughput:
-    throughput(100 if args.quick else 1000)
-    return
-  train_steps, temperatures, num_test = ((300, (100, 1000), 50) if args.quick
-                                         else (2000, (1000, 10000), 100))
-  name = args.dataset or datasets.first_available(['fashion_mnist', 'mnist', 'digits'],
-                                                  args.data_dir)
-  train_pixels = datasets.load_numpy(name, split='train', data_dir=args.data_dir)
-  test_pixels = datasets.load_numpy(name, split='test', data_dir=args.data_dir)[:num_test]
-  rng = np.random.default_rng(0)
-  dequantized = (train_pixels + rng.random(train_pixels.shape)) / 256.
-  bijector = standardizing_flow(dequantized)
-  latents = bijector.inverse(dequantized).numpy()
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    if args.throughput:
+      throughput(100 if args.quick else 1000)
+      return
+    train_steps, temperatures, num_test = ((300, (100, 1000), 50) if args.quick
+                                           else (2000, (1000, 10000), 100))
+    name = args.dataset or datasets.first_available(['fashion_mnist', 'mnist', 'digits'],
+                                                    args.data_dir)
+    train_pixels = datasets.load_numpy(name, split='train', data_dir=args.data_dir)
+    test_pixels = datasets.load_numpy(name, split='test', data_dir=args.data_dir)[:num_test]
+    rng = np.random.default_rng(0)
+    dequantized = (train_pixels + rng.random(train_pixels.shape)) / 256.
+    bijector = standardizing_flow(dequantized)
+    latents = bijector.inverse(dequantized).numpy()
 
-  print(f'{name} {list(train_pixels.shape[1:])}: {len(train_pixels)} train / '
-        f'{len(test_pixels)} test images, {train_steps} PCD steps; AIS 100 chains, '
-        f'RAISE 1 chain per test image; {args.schedule} schedule, annealing base from the '
-        f"{'training latents' if args.base == 'data' else 'model'}")
-  print(f'{"hidden":>10} {"betas":>6} {"AIS log Z":>10} {"[-3 SE, +3 SE]":>21} '
-        f'{"b/d AIS":>9} {"b/d RAISE":>9} {"gap":>9} {"b/d exact":>9} {"ESS":>5} '
-        f'{"wall s":>7}')
-  for num_hidden in args.hidden:
-    start = time.perf_counter()
-    rbm = train_rbm(latents, num_hidden, train_steps, seed=num_hidden)
-    print(f'(trained {num_hidden} hidden units in {time.perf_counter() - start:.0f} s)',
-          flush=True)
-    flow = transformed_distribution.TransformedDistribution(rbm, bijector)
-    proposal = rbm.fit_proposal(latents) if args.base == 'data' else None
-    for num_temperatures in temperatures:
-      report(num_hidden, flow, test_pixels, num_temperatures, args.schedule, proposal,
-             seed=(num_hidden, 1))
-    if num_hidden <= EXACT_SAMPLE_MAX_HIDDEN:
-      raise_on_exact_samples(rbm, bijector, test_pixels, temperatures, args.schedule,
-                             proposal, seed=(num_hidden, 2))
+    print(f'{name} {list(train_pixels.shape[1:])}: {len(train_pixels)} train / '
+          f'{len(test_pixels)} test images, {train_steps} PCD steps; AIS 100 chains, '
+          f'RAISE 1 chain per test image; {args.schedule} schedule, annealing base from the '
+          f"{'training latents' if args.base == 'data' else 'model'}")
+    print(f'{"hidden":>10} {"betas":>6} {"AIS log Z":>10} {"[-3 SE, +3 SE]":>21} '
+          f'{"b/d AIS":>9} {"b/d RAISE":>9} {"gap":>9} {"b/d exact":>9} {"ESS":>5} '
+          f'{"wall s":>7}')
+    for num_hidden in args.hidden:
+      start = time.perf_counter()
+      rbm = train_rbm(latents, num_hidden, train_steps, seed=num_hidden)
+      print(f'(trained {num_hidden} hidden units in {time.perf_counter() - start:.0f} s)',
+            flush=True)
+      flow = transformed_distribution.TransformedDistribution(rbm, bijector)
+      proposal = rbm.fit_proposal(latents) if args.base == 'data' else None
+      for num_temperatures in temperatures:
+        report(num_hidden, flow, test_pixels, num_temperatures, args.schedule, proposal,
+               seed=(num_hidden, 1))
+      if num_hidden <= EXACT_SAMPLE_MAX_HIDDEN:
+        raise_on_exact_samples(rbm, bijector, test_pixels, temperatures, args.schedule,
+                               proposal, seed=(num_hidden, 2))
 
 
 if __name__ == '__main__':

@@ -42,6 +42,8 @@ import tfp_rbm
 import tfp_rbm.keras  # pylint: disable=unused-import (registers FlowModel for loading)
 from tfp_rbm import evaluation
 
+import device_option  # benchmarks/device_option.py: the --device option
+
 BASES = ('data', 'data-mean', 'chains', 'chains-mean', 'model')
 
 
@@ -75,44 +77,47 @@ def main():
   parser.add_argument('--test-images', type=int, default=200)
   parser.add_argument('--reverse-chains', type=int, default=100)
   parser.add_argument('--data-dir', default=None)
+  device_option.add_device_argument(parser)
   args = parser.parse_args()
-  model = keras.models.load_model(args.model)
-  rbm = model.base
-  if not isinstance(rbm, tfp_rbm.distributions.GaussianBernoulliRBM) or model.chains is None:
-    raise ValueError(f'{args.model} must hold a FlowModel with a Gaussian-Bernoulli RBM base; '
-                     f'its base is {type(rbm).__name__}.')
-  train = tfp_rbm.datasets.load_numpy('fashion_mnist', 'train', data_dir=args.data_dir)
-  test = tfp_rbm.datasets.load_numpy('fashion_mnist', 'test', data_dir=args.data_dir)
-  test = test[:args.test_images]
-  batches = tfp_rbm.datasets.dequantized_batches(train[:2000], 500, 3)
-  latents = tf.concat([model.flow.inverse(x) for x in batches], axis=0)
-  chains = model.chains.states
-  scale = tf.broadcast_to(tf.convert_to_tensor(rbm.scale), [rbm.num_visible])
-  print(f'{args.model}: RBM scale {float(tf.reduce_min(scale)):.2f}..'
-        f'{float(tf.reduce_max(scale)):.2f} (mean {float(tf.reduce_mean(scale)):.2f}); '
-        f'standard deviation of the latents {float(tf.reduce_mean(tf.math.reduce_std(latents, 0))):.2f}, '
-        f'of the {chains.shape[0]} persistent chains '
-        f'{float(tf.reduce_mean(tf.math.reduce_std(chains, 0))):.2f}; {len(test)} test images')
-  print(f'{"base":>12} {"betas":>6} {"b/d AIS":>9} {"b/d RAISE":>9} {"gap":>9} {"ESS":>5} '
-        f'{"wall s":>7}')
-  bases = proposals(rbm, latents, chains)
-  for name in args.bases:
-    for betas in args.betas:
-      start = time.perf_counter()
-      result = evaluation.evaluate_flow(model, test, num_chains=100, num_chains_per_point=10,
-                                        betas=betas, proposal=bases[name], seed=(0, 1))
-      print(f'{name:>12} {betas:>6} {result.bits_per_dim_ais:9.5f} '
-            f'{result.bits_per_dim_raise:9.5f} {result.gap:+9.5f} '
-            f'{float(result.log_normalizer.effective_sample_size):5.1f} '
-            f'{time.perf_counter() - start:7.1f}', flush=True)
-  betas = args.betas[0]
-  ais = evaluation.log_normalizer(rbm, num_chains=100, betas=betas, seed=(0, 2),
-                                  proposal=bases['data'])
-  picked = np.random.default_rng(0).choice(chains.shape[0], args.reverse_chains, replace=False)
-  reverse = reverse_log_normalizer(rbm, tf.gather(chains, picked), betas, bases['data'],
-                                   seed=(0, 3))
-  print(f'log Z at {betas} temperatures from the data base: AIS {float(ais.log_normalizer):.1f}; '
-        f'reverse from {args.reverse_chains} persistent chains {reverse:.1f}')
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    model = keras.models.load_model(args.model)
+    rbm = model.base
+    if not isinstance(rbm, tfp_rbm.distributions.GaussianBernoulliRBM) or model.chains is None:
+      raise ValueError(f'{args.model} must hold a FlowModel with a Gaussian-Bernoulli RBM base; '
+                       f'its base is {type(rbm).__name__}.')
+    train = tfp_rbm.datasets.load_numpy('fashion_mnist', 'train', data_dir=args.data_dir)
+    test = tfp_rbm.datasets.load_numpy('fashion_mnist', 'test', data_dir=args.data_dir)
+    test = test[:args.test_images]
+    batches = tfp_rbm.datasets.dequantized_batches(train[:2000], 500, 3)
+    latents = tf.concat([model.flow.inverse(x) for x in batches], axis=0)
+    chains = model.chains.states
+    scale = tf.broadcast_to(tf.convert_to_tensor(rbm.scale), [rbm.num_visible])
+    print(f'{args.model}: RBM scale {float(tf.reduce_min(scale)):.2f}..'
+          f'{float(tf.reduce_max(scale)):.2f} (mean {float(tf.reduce_mean(scale)):.2f}); '
+          f'standard deviation of the latents {float(tf.reduce_mean(tf.math.reduce_std(latents, 0))):.2f}, '
+          f'of the {chains.shape[0]} persistent chains '
+          f'{float(tf.reduce_mean(tf.math.reduce_std(chains, 0))):.2f}; {len(test)} test images')
+    print(f'{"base":>12} {"betas":>6} {"b/d AIS":>9} {"b/d RAISE":>9} {"gap":>9} {"ESS":>5} '
+          f'{"wall s":>7}')
+    bases = proposals(rbm, latents, chains)
+    for name in args.bases:
+      for betas in args.betas:
+        start = time.perf_counter()
+        result = evaluation.evaluate_flow(model, test, num_chains=100, num_chains_per_point=10,
+                                          betas=betas, proposal=bases[name], seed=(0, 1))
+        print(f'{name:>12} {betas:>6} {result.bits_per_dim_ais:9.5f} '
+              f'{result.bits_per_dim_raise:9.5f} {result.gap:+9.5f} '
+              f'{float(result.log_normalizer.effective_sample_size):5.1f} '
+              f'{time.perf_counter() - start:7.1f}', flush=True)
+    betas = args.betas[0]
+    ais = evaluation.log_normalizer(rbm, num_chains=100, betas=betas, seed=(0, 2),
+                                    proposal=bases['data'])
+    picked = np.random.default_rng(0).choice(chains.shape[0], args.reverse_chains, replace=False)
+    reverse = reverse_log_normalizer(rbm, tf.gather(chains, picked), betas, bases['data'],
+                                     seed=(0, 3))
+    print(f'log Z at {betas} temperatures from the data base: AIS {float(ais.log_normalizer):.1f}; '
+          f'reverse from {args.reverse_chains} persistent chains {reverse:.1f}')
 
 
 if __name__ == '__main__':

@@ -29,6 +29,8 @@ from tfp_rbm import bijectors
 from tfp_rbm import flows
 from tfp_rbm import networks
 
+import device_option  # benchmarks/device_option.py: the --device option
+
 
 def _seconds(fns, repeats):
   """Fastest wall time of each `fn()`, after one warm-up (tracing) call.
@@ -184,23 +186,25 @@ def main():
                       help='timed calls per figure (fastest reported)')
   parser.add_argument('--tables', nargs='+', default=list(TABLES),
                       choices=list(TABLES), help='which tables to print')
+  device_option.add_device_argument(parser)
   args = parser.parse_args()
-  quick = args.quick
-  args.repeats = args.repeats or (2 if quick else 3)
-  args.image_size = 16 if quick else 28
-  args.levels = 2
-  args.steps = 2 if quick else 8
-  args.hidden = 64 if quick else 512
-  args.batch = 32 if quick else 128
-  args.batch_defaults = 32 if quick else 128
-  args.components = 8 if quick else 32
-  args.flowpp_hidden = 16 if quick else 96
-  args.flowpp_blocks = 2 if quick else 10
-  tf.get_logger().setLevel('ERROR')  # each flow's functions trace once
-  print(f'TensorFlow {tf.__version__}, {os.cpu_count()} CPU cores, '
-        f'GPU: {bool(tf.config.list_physical_devices("GPU"))}')
-  for table in args.tables:
-    TABLES[table](args)
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    quick = args.quick
+    args.repeats = args.repeats or (2 if quick else 3)
+    args.image_size = 16 if quick else 28
+    args.levels = 2
+    args.steps = 2 if quick else 8
+    args.hidden = 64 if quick else 512
+    args.batch = 32 if quick else 128
+    args.batch_defaults = 32 if quick else 128
+    args.components = 8 if quick else 32
+    args.flowpp_hidden = 16 if quick else 96
+    args.flowpp_blocks = 2 if quick else 10
+    tf.get_logger().setLevel('ERROR')  # each flow's functions trace once
+    print(f'TensorFlow {tf.__version__}')
+    for table in args.tables:
+      TABLES[table](args)
 
 
 if __name__ == '__main__':

@@ -96,6 +96,8 @@ import tfp_rbm
 from tfp_rbm import evaluation
 from tfp_rbm.keras import FlowModel
 
+import device_option  # benchmarks/device_option.py: the --device option
+
 IMAGE_SHAPE = (28, 28, 1)
 EVENT_SIZE = 784
 
@@ -211,6 +213,7 @@ def _parse_args(argv=None):
   parser.add_argument('--save-dir', default=None,
                       help='save each trained model (with its persistent chains) as '
                            'DIR/<config>.keras, e.g. for benchmarks/proposals.py')
+  device_option.add_device_argument(parser)
   args = parser.parse_args(argv)
   quick = args.quick or args.ablation
   if args.configs is None:
@@ -290,7 +293,9 @@ def _proposal(model, train_images, args):
   if args.ais_base == 'model':
     return None
   batches = tfp_rbm.datasets.dequantized_batches(train_images[:2000], 500, args.seed + 3)
-  latents = tf.concat([model.flow.inverse(x) for x in batches], axis=0)
+  # One tensor, or (a base over the flow's levels) one list of level tensors per batch.
+  latents = tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0),
+                                  *[model.flow.inverse(x) for x in batches])
   return model.base.fit_proposal(latents)
 
 
@@ -496,36 +501,38 @@ def _finished_rows(args):
 
 def main(argv=None):
   args = _parse_args(argv)
-  keras.utils.set_random_seed(args.seed)
-  train_images = tfp_rbm.datasets.load_numpy('fashion_mnist', 'train', data_dir=args.data_dir)
-  test_images = tfp_rbm.datasets.load_numpy('fashion_mnist', 'test', data_dir=args.data_dir)
-  test_images = test_images[:args.test_images]
-  print(f'tfp_rbm {tfp_rbm.__version__}, TensorFlow {tf.__version__}: Fashion-MNIST, '
-        f'{len(train_images)} train / {len(test_images)} test images; '
-        f'rows: {", ".join(args.configs)}')
-  finished = _finished_rows(args)
-  extractor = None
-  if args.fid_samples and any(_config(name)[0] == 'flowpp' for name in args.configs):
-    start = time.time()
-    extractor = evaluation.ClassifierFeatures.for_dataset(
-        'fashion_mnist', cache_dir=args.cache_dir, data_dir=args.data_dir)
-    print(f'FID/IS classifier: Fashion-MNIST test accuracy {extractor.test_accuracy:.3f} '
-          f'(loaded or trained and cached in {time.time() - start:.0f} s)', flush=True)
-  results = []
-  for name in args.configs:
-    if name in finished:
-      print(f'{name}: reused from {args.results}', flush=True)
-      results.append(finished[name])
-      continue
-    result = _run(name, train_images, test_images, args, extractor)
-    print(f"{name}: {result['steps']} steps in {result['train_seconds']:.0f} s, "
-          f"evaluated in {result['eval_seconds']:.0f} s", flush=True)
-    if args.results:
-      with open(args.results, 'a') as f:
-        f.write(json.dumps({'settings': _settings(args), 'result': result}, default=float) + '\n')
-    results.append(result)
-  _print_table(results, args)
-  return results
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    keras.utils.set_random_seed(args.seed)
+    train_images = tfp_rbm.datasets.load_numpy('fashion_mnist', 'train', data_dir=args.data_dir)
+    test_images = tfp_rbm.datasets.load_numpy('fashion_mnist', 'test', data_dir=args.data_dir)
+    test_images = test_images[:args.test_images]
+    print(f'tfp_rbm {tfp_rbm.__version__}, TensorFlow {tf.__version__}: Fashion-MNIST, '
+          f'{len(train_images)} train / {len(test_images)} test images; '
+          f'rows: {", ".join(args.configs)}')
+    finished = _finished_rows(args)
+    extractor = None
+    if args.fid_samples and any(_config(name)[0] == 'flowpp' for name in args.configs):
+      start = time.time()
+      extractor = evaluation.ClassifierFeatures.for_dataset(
+          'fashion_mnist', cache_dir=args.cache_dir, data_dir=args.data_dir)
+      print(f'FID/IS classifier: Fashion-MNIST test accuracy {extractor.test_accuracy:.3f} '
+            f'(loaded or trained and cached in {time.time() - start:.0f} s)', flush=True)
+    results = []
+    for name in args.configs:
+      if name in finished:
+        print(f'{name}: reused from {args.results}', flush=True)
+        results.append(finished[name])
+        continue
+      result = _run(name, train_images, test_images, args, extractor)
+      print(f"{name}: {result['steps']} steps in {result['train_seconds']:.0f} s, "
+            f"evaluated in {result['eval_seconds']:.0f} s", flush=True)
+      if args.results:
+        with open(args.results, 'a') as f:
+          f.write(json.dumps({'settings': _settings(args), 'result': result}, default=float) + '\n')
+      results.append(result)
+    _print_table(results, args)
+    return results
 
 
 if __name__ == '__main__':

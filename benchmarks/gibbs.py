@@ -41,6 +41,8 @@ import time
 
 import numpy as np
 
+import device_option  # benchmarks/device_option.py: the --device option
+
 NUM_VISIBLE = 784
 NUM_HIDDEN = 512
 WEIGHT_STDDEV = 0.01
@@ -84,6 +86,7 @@ def _parse_args(argv=None):
                            '8 with --quick)')
   parser.add_argument('--_logz-child', dest='logz_child', type=int, default=None,
                       help=argparse.SUPPRESS)
+  device_option.add_device_argument(parser)
   args = parser.parse_args(argv)
   if args.repeats is None:
     args.repeats = 1 if args.quick else 3
@@ -469,102 +472,104 @@ def run_logz(num_hidden):
 
 def main(argv=None):
   args = _parse_args(argv)
-  if args.logz_child is not None:
-    logz_child(args.logz_child)
-    return
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    if args.logz_child is not None:
+      logz_child(args.logz_child)
+      return
 
-  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
-  tf.get_logger().setLevel('ERROR')
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+    tf.get_logger().setLevel('ERROR')
 
-  print('tfp_rbm block-Gibbs benchmark' + (' (--quick)' if args.quick else ''))
-  print(f'machine : {_usable_cpus()} usable CPUs (os.cpu_count()={os.cpu_count()}), '
-        f'{_cpu_model()!r}, platform.processor()={platform.processor()!r}')
-  print(f'software: Python {platform.python_version()}, TF {tf.__version__}, '
-        f'TFP {tfp.__version__}, NumPy {np.__version__}; '
-        f'devices {[d.device_type for d in tf.config.list_physical_devices()]}')
-  print(f'load    : {" ".join(f"{x:.2f}" for x in os.getloadavg())} (1/5/15-min load average at start)')
-  print(f'RBM {NUM_VISIBLE}x{NUM_HIDDEN}, float32, W ~ N(0, {WEIGHT_STDDEV}^2), zero biases, '
-        f'scale 1; {args.steps} Gibbs steps per run; median of {args.repeats} timed '
-        'repeat(s) after one warm-up/compile call.')
-  print('columns: steps/s = Gibbs sweeps (over all chains) per second; floor = two bare '
-        'matmuls/step in an XLA loop;')
-  print('         tfp/floor = tfp_rbm time / floor time (target <= 1.5); '
-        'vs numpy = numpy time / tfp_rbm time (target > 1).')
-  print()
-
-  params = _params(seed=0)
-  header = (f'{"model":<22} {"chains":>6} | {"tfp_rbm":>9} {"numpy":>9} {"floor":>9} | '
-            f'{"tfp/floor":>9} {"vs numpy":>8} | {"tfp ms/step":>11}')
-  print(header)
-  print('-' * len(header))
-  notes = []
-  floors = {}
-  for kind, name in (('bernoulli', 'BernoulliRBM'), ('gaussian', 'GaussianBernoulliRBM')):
-    for n in args.chains:
-      repeats = args.repeats if n <= 1000 else args.large_repeats
-      if repeats != args.repeats:
-        note = (f'{n} chains: {repeats} timed repeat(s) per column (--large-repeats), '
-                f'not the median of {args.repeats}.')
-        if note not in notes:
-          notes.append(note)
-      if n not in floors:
-        floors[n] = time_floor(params, n, args.steps, repeats) / args.steps
-      t_floor = floors[n]
-      t_tfp = time_tfp_rbm(kind, params, n, args.steps, repeats) / args.steps
-      t_np, np_steps = time_numpy(kind, params, n, args.steps, repeats,
-                                  args.numpy_max_work, args.numpy_steps_large)
-      mark = ''
-      if np_steps != args.steps:
-        mark = '*'
-        note = (f'* numpy timed over {np_steps} steps (not {args.steps}) for {n} chains; '
-                f'steps/s extrapolated as steps/time (the step cost is constant).')
-        if note not in notes:
-          notes.append(note)
-      print(f'{name:<22} {n:>6} | {1 / t_tfp:>9.1f} {1 / t_np:>8.1f}{mark:1} '
-            f'{1 / t_floor:>9.1f} | {t_tfp / t_floor:>8.2f}x {t_np / t_tfp:>7.2f}x | '
-            f'{1e3 * t_tfp:>11.2f}', flush=True)
-  for note in notes:
-    print(note)
-  print('(the floor loop is shared by both models: same shapes, same two products)')
-
-  if not args.skip_diagnosis:
-    n = min(args.chains)
+    print('tfp_rbm block-Gibbs benchmark' + (' (--quick)' if args.quick else ''))
+    print(f'machine : {_usable_cpus()} usable CPUs (os.cpu_count()={os.cpu_count()}), '
+          f'{_cpu_model()!r}, platform.processor()={platform.processor()!r}')
+    print(f'software: Python {platform.python_version()}, TF {tf.__version__}, '
+          f'TFP {tfp.__version__}, NumPy {np.__version__}; '
+          f'devices {[d.device_type for d in tf.config.list_physical_devices()]}')
+    print(f'load    : {" ".join(f"{x:.2f}" for x in os.getloadavg())} (1/5/15-min load average at start)')
+    print(f'RBM {NUM_VISIBLE}x{NUM_HIDDEN}, float32, W ~ N(0, {WEIGHT_STDDEV}^2), zero biases, '
+          f'scale 1; {args.steps} Gibbs steps per run; median of {args.repeats} timed '
+          'repeat(s) after one warm-up/compile call.')
+    print('columns: steps/s = Gibbs sweeps (over all chains) per second; floor = two bare '
+          'matmuls/step in an XLA loop;')
+    print('         tfp/floor = tfp_rbm time / floor time (target <= 1.5); '
+          'vs numpy = numpy time / tfp_rbm time (target > 1).')
     print()
-    print(f'Where the time goes ({n} chains, XLA loop of {args.steps} steps, median of '
-          f'{args.repeats}; stateless RNG via TFP `samplers` = TF default alg vs explicit alg):')
-    rows = diagnose(params, n, args.steps, args.repeats)
-    base = rows[0][1]
-    for name, t in rows:
-      print(f'  {name:<46} {1e3 * t:8.2f} ms/step  {t / base:6.2f}x floor')
 
-  if not args.skip_convolutional:
+    params = _params(seed=0)
+    header = (f'{"model":<22} {"chains":>6} | {"tfp_rbm":>9} {"numpy":>9} {"floor":>9} | '
+              f'{"tfp/floor":>9} {"vs numpy":>8} | {"tfp ms/step":>11}')
+    print(header)
+    print('-' * len(header))
+    notes = []
+    floors = {}
+    for kind, name in (('bernoulli', 'BernoulliRBM'), ('gaussian', 'GaussianBernoulliRBM')):
+      for n in args.chains:
+        repeats = args.repeats if n <= 1000 else args.large_repeats
+        if repeats != args.repeats:
+          note = (f'{n} chains: {repeats} timed repeat(s) per column (--large-repeats), '
+                  f'not the median of {args.repeats}.')
+          if note not in notes:
+            notes.append(note)
+        if n not in floors:
+          floors[n] = time_floor(params, n, args.steps, repeats) / args.steps
+        t_floor = floors[n]
+        t_tfp = time_tfp_rbm(kind, params, n, args.steps, repeats) / args.steps
+        t_np, np_steps = time_numpy(kind, params, n, args.steps, repeats,
+                                    args.numpy_max_work, args.numpy_steps_large)
+        mark = ''
+        if np_steps != args.steps:
+          mark = '*'
+          note = (f'* numpy timed over {np_steps} steps (not {args.steps}) for {n} chains; '
+                  f'steps/s extrapolated as steps/time (the step cost is constant).')
+          if note not in notes:
+            notes.append(note)
+        print(f'{name:<22} {n:>6} | {1 / t_tfp:>9.1f} {1 / t_np:>8.1f}{mark:1} '
+              f'{1 / t_floor:>9.1f} | {t_tfp / t_floor:>8.2f}x {t_np / t_tfp:>7.2f}x | '
+              f'{1e3 * t_tfp:>11.2f}', flush=True)
+    for note in notes:
+      print(note)
+    print('(the floor loop is shared by both models: same shapes, same two products)')
+
+    if not args.skip_diagnosis:
+      n = min(args.chains)
+      print()
+      print(f'Where the time goes ({n} chains, XLA loop of {args.steps} steps, median of '
+            f'{args.repeats}; stateless RNG via TFP `samplers` = TF default alg vs explicit alg):')
+      rows = diagnose(params, n, args.steps, args.repeats)
+      base = rows[0][1]
+      for name, t in rows:
+        print(f'  {name:<46} {1e3 * t:8.2f} ms/step  {t / base:6.2f}x floor')
+
+    if not args.skip_convolutional:
+      print()
+      run_convolutional(args)
+
+    if args.skip_logz:
+      return
     print()
-    run_convolutional(args)
-
-  if args.skip_logz:
-    return
-  print()
-  h = args.logz_hidden
-  first, second, rss0, rss1, rss2, cur0, logz, hwm0, hwm2 = run_logz(h)
-  print(f'Exact log Z, GaussianBernoulliRBM {NUM_VISIBLE}x{h} (2^{h} = {2 ** h:,} hidden '
-        f'states), float32, default chunk_bits=12, eager call:')
-  print(f'  log Z = {logz:.4f}')
-  print(f'  wall time, 1st call (includes tracing) : {first:8.2f} s   (target < 10 s)')
-  print(f'  wall time, 2nd call                    : {second:8.2f} s')
-  print(f'  peak memory: max-RSS delta = {max(rss1, rss2) - rss0:.1f} MB   (target < 2 GB)')
-  print(f'    measured in a fresh child process: resource.getrusage(RUSAGE_SELF).ru_maxrss '
-        f'(high-water mark) after TF start-up and building the RBM = {rss0:.1f} MB '
-        f'(current RSS {cur0:.1f} MB),')
-  print(f'    after the 1st call = {rss1:.1f} MB, after the 2nd = {rss2:.1f} MB; '
-        'delta = max(after) - before. Process peak RSS overall = '
-        f'{max(rss1, rss2):.1f} MB.')
-  print(f'  peak memory of the calls alone: VmHWM delta = {hwm2 - hwm0:.1f} MB   (target < 2 GB)')
-  print(f'    ru_maxrss cannot be reset, and TF start-up already set it above what log Z '
-        f'needs (delta 0 above); so the kernel\'s VmHWM (/proc/self/status) was reset '
-        f'(echo 5 > /proc/self/clear_refs) just before the 1st call, to the current RSS '
-        f'{hwm0:.1f} MB, and read after the 2nd: {hwm2:.1f} MB.')
+    h = args.logz_hidden
+    first, second, rss0, rss1, rss2, cur0, logz, hwm0, hwm2 = run_logz(h)
+    print(f'Exact log Z, GaussianBernoulliRBM {NUM_VISIBLE}x{h} (2^{h} = {2 ** h:,} hidden '
+          f'states), float32, default chunk_bits=12, eager call:')
+    print(f'  log Z = {logz:.4f}')
+    print(f'  wall time, 1st call (includes tracing) : {first:8.2f} s   (target < 10 s)')
+    print(f'  wall time, 2nd call                    : {second:8.2f} s')
+    print(f'  peak memory: max-RSS delta = {max(rss1, rss2) - rss0:.1f} MB   (target < 2 GB)')
+    print(f'    measured in a fresh child process: resource.getrusage(RUSAGE_SELF).ru_maxrss '
+          f'(high-water mark) after TF start-up and building the RBM = {rss0:.1f} MB '
+          f'(current RSS {cur0:.1f} MB),')
+    print(f'    after the 1st call = {rss1:.1f} MB, after the 2nd = {rss2:.1f} MB; '
+          'delta = max(after) - before. Process peak RSS overall = '
+          f'{max(rss1, rss2):.1f} MB.')
+    print(f'  peak memory of the calls alone: VmHWM delta = {hwm2 - hwm0:.1f} MB   (target < 2 GB)')
+    print(f'    ru_maxrss cannot be reset, and TF start-up already set it above what log Z '
+          f'needs (delta 0 above); so the kernel\'s VmHWM (/proc/self/status) was reset '
+          f'(echo 5 > /proc/self/clear_refs) just before the 1st call, to the current RSS '
+          f'{hwm0:.1f} MB, and read after the 2nd: {hwm2:.1f} MB.')
 
 
 if __name__ == '__main__':

@@ -5,7 +5,9 @@ the first, compiling step) with 100, 1,000 and all labels, the rest of the
 training images unlabelled (`y = -1`):
 
   rbm-flow        logit pre-processing + NICE + the labelled Gaussian-Bernoulli
-                  RBM base (EB-and-Flow §5.1), eq. 9 through persistent chains
+                  RBM base (EB-and-Flow §5.1), eq. 9 through persistent chains;
+                  the spec's start (a hidden unit per class) and `initialize`'s
+                  (the RBM's visible units standardised on the latents)
   flowgmm         the same flow + FlowGMM's class-conditional Gaussian mixture
                   (Izmailov et al. 2019), the exact eq. 9
   hybrid-ebm      the EBM chapter's hybrid classifier (Tomczak, §6.2-6.4): an MLP
@@ -64,6 +66,8 @@ from tfp_rbm import evaluation
 from tfp_rbm.image_grid import save_image_grids_side_by_side
 from tfp_rbm.keras import FlowModel
 
+import device_option  # benchmarks/device_option.py: the --device option
+
 MODELS = ('rbm-flow', 'flowgmm', 'hybrid-ebm', 'discriminative')
 ALPHA = 0.05
 
@@ -89,8 +93,13 @@ def _parse_args(argv=None):
                       help='lambda of the labelled terms (default N / N_labelled)')
   parser.add_argument('--num-hidden', type=int, default=16,
                       help='hidden units of the RBM (<= 20: exact log Z)')
-  parser.add_argument('--weight-scale', type=float, default=0.3,
-                      help="initial scale of the RBM's weights and label weights")
+  parser.add_argument('--weight-scale', type=float, default=None,
+                      help="initial scale of the RBM's weights off the class units (default: "
+                           "the spec's, 0.01)")
+  parser.add_argument('--class-unit-strength', type=float, default=None,
+                      help="the spec's `class_unit_strength` (default: the spec's, "
+                           '8 D^(1/4); 0 for the symmetric start, label weights ~ '
+                           'N(0, weight_scale^2))')
   parser.add_argument('--hidden-units', type=int, default=None,
                       help="width of NICE's coupling networks (default 256; 64 on the digits)")
   parser.add_argument('--langevin-steps', type=int, default=20,
@@ -105,6 +114,7 @@ def _parse_args(argv=None):
                       help='folder for the class-conditional sample grids')
   parser.add_argument('--no-xla', action='store_true', help='train without XLA')
   parser.add_argument('--seed', type=int, default=0)
+  device_option.add_device_argument(parser)
   args = parser.parse_args(argv)
   for name, full, small in [('seconds', 15., 3.), ('test_images', 500, 100), ('betas', 300, 50)]:
     if getattr(args, name) is None:
@@ -204,16 +214,22 @@ def _train_flow(kind, data, labels, label_weight, args):
   _, train, _, _, _ = data
   event_size = train.shape[1]
   num_classes = int(data[2].max()) + 1
-  base = ({'kind': 'labeled_gaussian_bernoulli_rbm', 'num_hidden': args.num_hidden,
-           'num_classes': num_classes, 'weight_scale': args.weight_scale} if kind == 'rbm-flow' else
-          {'kind': 'class_conditional_gaussian_mixture', 'num_classes': num_classes})
+  if kind == 'rbm-flow':  # The spec's defaults: one hidden unit per class (issue 18).
+    base = {'kind': 'labeled_gaussian_bernoulli_rbm', 'num_hidden': args.num_hidden,
+            'num_classes': num_classes}
+    for key in ('weight_scale', 'class_unit_strength'):
+      if getattr(args, key) is not None:
+        base[key] = getattr(args, key)
+  else:
+    base = {'kind': 'class_conditional_gaussian_mixture', 'num_classes': num_classes}
   model = FlowModel(event_size, base=base, flow=_nice(event_size, args),
                     preprocessing={'alpha': ALPHA}, buffer_size=1000, num_gibbs_steps=10,
                     label_weight=label_weight, seed=args.seed)
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                 jit_compile=not (args.no_xla or args.quick))
   batches = _batches(train, labels, args.batch_size, args.seed)
-  model.initialize(next(iter(batches))[0])
+  # ActNorm's and the labelled RBM's data-dependent start (its visible units standardised).
+  model.initialize(tfp_rbm.datasets.dequantize(train[:1000], seed=[args.seed, 1]))
   budget = _Budget(args.seconds)
   model.fit(batches, epochs=1_000_000, steps_per_epoch=50, verbose=0,
             callbacks=[_StopWhenSpent(budget)])
@@ -437,48 +453,50 @@ def _print_table(rows, data_name, num_test, args):
 
 def main(argv=None):
   args = _parse_args(argv)
-  keras.utils.set_random_seed(args.seed)
-  data = _load(args)
-  name, train, train_y, test, test_y = data
-  num_classes = int(train_y.max()) + 1
-  x_test = tfp_rbm.datasets.dequantize(test, seed=[args.seed, 2])
-  print(f'tfp_rbm {tfp_rbm.__version__}, TensorFlow {tf.__version__}: {name}, '
-        f'{len(train)} train / {len(test)} test images, {train.shape[1]} dimensions', flush=True)
-  os.makedirs(args.output, exist_ok=True)
-  rows = []
-  for labels_arg in args.labels:
-    num_labelled = len(train) if labels_arg == 'all' else int(labels_arg)
-    labels = _semi_supervised_labels(train_y, num_labelled, args.seed)
-    label_weight = (args.label_weight if args.label_weight is not None
-                    else len(train) / np.sum(labels >= 0))
-    samples, flow_parameters = {}, None
-    for kind in args.models:
-      start = time.time()
-      if kind in ('rbm-flow', 'flowgmm'):
-        model, budget = _train_flow(kind, data, labels, label_weight, args)
-        flow_parameters = _parameters(model.flow.trainable_variables)
-        row = _evaluate_flow(model, kind, data, x_test, args)
-        parameters = _parameters(model.trainable_variables)
-        samples[kind] = _flow_samples(model, num_classes, args)
-      else:
-        model, budget = _train_mlp(kind, data, labels, label_weight,
-                                   flow_parameters or 100_000, args)
-        row = _evaluate_mlp(model, kind, x_test, test_y, args)
-        parameters = _parameters(model.network.trainable_variables)
-        if kind == 'hybrid-ebm':
-          samples[kind] = model.conditional_samples(num_classes, args.samples_per_class,
-                                                    (args.seed, 9))
-      row.update(labels=labels_arg, model=kind, parameters=parameters, steps=budget.steps,
-                 seconds_per_step=budget.seconds_per_step())
-      rows.append(row)
-      print(f"{labels_arg} labels, {kind}: {budget.steps} steps, accuracy "
-            f"{row['accuracy']:.3f}, {time.time() - start:.0f} s in all", flush=True)
-    if samples:
-      image_shape = [int(math.isqrt(train.shape[1]))] * 2
-      save_image_grids_side_by_side(samples, os.path.join(args.output, f'labels_{labels_arg}.png'),
-                                    image_shape=image_shape, num_columns=args.samples_per_class)
-  _print_table(rows, name, len(test), args)
-  return rows
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    keras.utils.set_random_seed(args.seed)
+    data = _load(args)
+    name, train, train_y, test, test_y = data
+    num_classes = int(train_y.max()) + 1
+    x_test = tfp_rbm.datasets.dequantize(test, seed=[args.seed, 2])
+    print(f'tfp_rbm {tfp_rbm.__version__}, TensorFlow {tf.__version__}: {name}, '
+          f'{len(train)} train / {len(test)} test images, {train.shape[1]} dimensions', flush=True)
+    os.makedirs(args.output, exist_ok=True)
+    rows = []
+    for labels_arg in args.labels:
+      num_labelled = len(train) if labels_arg == 'all' else int(labels_arg)
+      labels = _semi_supervised_labels(train_y, num_labelled, args.seed)
+      label_weight = (args.label_weight if args.label_weight is not None
+                      else len(train) / np.sum(labels >= 0))
+      samples, flow_parameters = {}, None
+      for kind in args.models:
+        start = time.time()
+        if kind in ('rbm-flow', 'flowgmm'):
+          model, budget = _train_flow(kind, data, labels, label_weight, args)
+          flow_parameters = _parameters(model.flow.trainable_variables)
+          row = _evaluate_flow(model, kind, data, x_test, args)
+          parameters = _parameters(model.trainable_variables)
+          samples[kind] = _flow_samples(model, num_classes, args)
+        else:
+          model, budget = _train_mlp(kind, data, labels, label_weight,
+                                     flow_parameters or 100_000, args)
+          row = _evaluate_mlp(model, kind, x_test, test_y, args)
+          parameters = _parameters(model.network.trainable_variables)
+          if kind == 'hybrid-ebm':
+            samples[kind] = model.conditional_samples(num_classes, args.samples_per_class,
+                                                      (args.seed, 9))
+        row.update(labels=labels_arg, model=kind, parameters=parameters, steps=budget.steps,
+                   seconds_per_step=budget.seconds_per_step())
+        rows.append(row)
+        print(f"{labels_arg} labels, {kind}: {budget.steps} steps, accuracy "
+              f"{row['accuracy']:.3f}, {time.time() - start:.0f} s in all", flush=True)
+      if samples:
+        image_shape = [int(math.isqrt(train.shape[1]))] * 2
+        save_image_grids_side_by_side(samples, os.path.join(args.output, f'labels_{labels_arg}.png'),
+                                      image_shape=image_shape, num_columns=args.samples_per_class)
+    _print_table(rows, name, len(test), args)
+    return rows
 
 
 if __name__ == '__main__':

@@ -37,6 +37,8 @@ import tensorflow as tf
 
 import tfp_rbm
 
+import device_option  # benchmarks/device_option.py: the --device option
+
 ROWS = {
     'vimco': dict(prior='rbm', objective='vimco', pretrain=True),
     'rws': dict(prior='rbm', objective='rws', pretrain=True),
@@ -197,6 +199,7 @@ def parse_args(argv=None):
   parser.add_argument('--seed', type=int, default=0)
   parser.add_argument('--results', help='append the results as one JSON line to this file')
   parser.add_argument('--quick', action='store_true', help='a smoke run (seconds, tiny sizes)')
+  device_option.add_device_argument(parser)
   args = parser.parse_args(argv)
   if args.quick:
     args.seconds, args.eval_samples, args.betas, args.raise_points = 4., 20, 50, 5
@@ -206,20 +209,22 @@ def parse_args(argv=None):
 
 def main(argv=None):
   args = parse_args(argv)
-  dataset, train, test = load_data(args.num_train, args.num_test)
-  args.num_train, args.num_test = len(train), len(test)
-  results = {}
-  for row in args.rows:
-    model, record = train_row(row, train, args)
-    results[row] = dict(record, **evaluate_row(model, train, test, args))
-    del model
-    keras.backend.clear_session()  # Else the rows' graphs stay alive until exit.
-    print(f'[{row}] {results[row]}', flush=True)
-  print_table(dataset, results, args)
-  if args.results:
-    with open(args.results, 'a') as f:
-      f.write(json.dumps(dict(dataset=dataset, args=vars(args), results=results)) + '\n')
-  return results
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    dataset, train, test = load_data(args.num_train, args.num_test)
+    args.num_train, args.num_test = len(train), len(test)
+    results = {}
+    for row in args.rows:
+      model, record = train_row(row, train, args)
+      results[row] = dict(record, **evaluate_row(model, train, test, args))
+      del model
+      keras.backend.clear_session()  # Else the rows' graphs stay alive until exit.
+      print(f'[{row}] {results[row]}', flush=True)
+    print_table(dataset, results, args)
+    if args.results:
+      with open(args.results, 'a') as f:
+        f.write(json.dumps(dict(dataset=dataset, args=vars(args), results=results)) + '\n')
+    return results
 
 
 if __name__ == '__main__':

@@ -7,21 +7,30 @@ nats, log Z enumerated over the 2^16 hidden states: ours by
 `model.distribution.log_prob`, scikit-learn's with NumPy from its
 `components_`, `intercept_visible_` and `intercept_hidden_`.
 
-Three rows:
+The rows:
 
 - **same settings**: batch 10, 30 epochs, 16 hidden, PCD-1 with one
   persistent chain per example of a batch, plain SGD at scikit-learn's
-  learning rate 0.1 (what `BernoulliRBM` does);
-- the same settings with our `train_step` run in one XLA-compiled loop per
-  epoch instead of `fit` (what `fit`'s per-step machinery costs);
+  learning rate 0.1 (what `BernoulliRBM` does); our `fit` with
+  `steps_per_execution=150`, one execution per epoch (the 150 batches
+  stacked, one call of the step: `tfp_rbm.keras.stacked_steps`), Keras'
+  `jit_compile='auto'` (no XLA on a CPU);
+- the same with `bits_per_dim` in `fit` off (`training_enumeration_bits=0`:
+  it enumerates log Z over 2^16 states on every 100th step, and
+  scikit-learn computes no likelihood while it trains), with
+  `jit_compile=True`, and with both;
 - **defaults**: each library as a user first writes it, 16 hidden units and
   30 epochs given: `BernoulliRBM(n_components=16, n_iter=30)` and
   `FlowModel(64, base={'kind': 'bernoulli_rbm', 'num_hidden': 16},
   flow=None, num_bins=None)` with `compile(optimizer='adam')` and Keras'
   batch of 32.
 
-Our time per epoch leaves out the first epoch (tracing and compiling the
-step); scikit-learn has none to leave out. Run
+Both times are medians per epoch, measured interleaved: after each of our
+epochs one epoch of scikit-learn (`n_iter=1` from scratch) is timed, so
+that both see the same load (the machine's load average is printed). Our
+first epoch (tracing and compiling the step) is left out; scikit-learn has
+none to leave out. The NLLs are after all epochs (scikit-learn's from one
+`n_iter=epochs` fit). Run
 `python benchmarks/sklearn_rbm.py` (`--quick`: 3 epochs); `--ours KEY=VALUE
 ...` overrides our settings in the defaults comparison (e.g.
 `buffer_size=100 num_gibbs_steps=5 learning_rate=1e-2`). Figures:
@@ -29,10 +38,13 @@ benchmarks/README.md.
 """
 
 import argparse
+import os
 import time
 
 import numpy as np
 import scipy.special
+
+import device_option  # benchmarks/device_option.py: the --device option
 
 NUM_HIDDEN = 16
 
@@ -59,52 +71,52 @@ def sklearn_nll(rbm, x):
 
 
 def run_sklearn(x_train, x_test, epochs, **settings):
-  """Fits scikit-learn's RBM; returns (seconds per epoch, test NLL)."""
+  """Fits scikit-learn's RBM for `epochs`; returns its test NLL."""
   from sklearn.neural_network import BernoulliRBM  # pylint: disable=g-import-not-at-top
   rbm = BernoulliRBM(n_components=NUM_HIDDEN, n_iter=epochs, random_state=0, **settings)
+  rbm.fit(x_train)
+  return sklearn_nll(rbm, x_test)
+
+
+def sklearn_epoch_seconds(x_train, **settings):
+  """Seconds of one scikit-learn epoch (`n_iter=1`, from scratch)."""
+  from sklearn.neural_network import BernoulliRBM  # pylint: disable=g-import-not-at-top
+  rbm = BernoulliRBM(n_components=NUM_HIDDEN, n_iter=1, random_state=0, **settings)
   start = time.perf_counter()
   rbm.fit(x_train)
-  seconds = time.perf_counter() - start
-  return seconds / epochs, sklearn_nll(rbm, x_test)
+  return time.perf_counter() - start
 
 
 def run_ours(x_train, x_test, epochs, batch_size, learning_rate, optimizer, model_kwargs,
-             steps_per_execution, one_compiled_loop=False):
-  """Fits `FlowModel(flow=None)`; returns (seconds per epoch after the first, test NLL).
+             steps_per_execution, sklearn_settings, jit_compile='auto'):
+  """Fits `FlowModel(flow=None)`, one scikit-learn epoch timed after each of ours.
 
-  With `one_compiled_loop`, each epoch is not `fit` but the model's
-  `train_step` in one XLA-compiled `tf.while_loop` over the epoch's batches
-  stacked up front: what `fit` could cost without its per-step machinery.
+  Returns:
+    (scikit-learn's median seconds per epoch, ours after the first, our test NLL).
   """
   import keras  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tfp_rbm  # pylint: disable=g-import-not-at-top
   model = tfp_rbm.keras.FlowModel(
       64, base={'kind': 'bernoulli_rbm', 'num_hidden': NUM_HIDDEN}, flow=None, num_bins=None,
       **model_kwargs)
   make = {'sgd': keras.optimizers.SGD, 'adam': keras.optimizers.Adam}[optimizer]
   model.compile(optimizer=make() if learning_rate is None else make(learning_rate),
-                steps_per_execution=steps_per_execution)
-  if one_compiled_loop:
-    num_batches = len(x_train) // batch_size
-    batches = tf.constant(x_train[:num_batches * batch_size].reshape(num_batches, batch_size, -1))
-    model.optimizer.build(model.trainable_variables)
+                steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+  ours, theirs = [], []
 
-    @tf.function(jit_compile=True)
-    def train_epoch():
-      step = lambda i: (model.train_step(batches[i]), i + 1)[1]
-      return tf.while_loop(lambda i: i < num_batches, step, [tf.constant(0)])
+  class Interleaved(keras.callbacks.Callback):
 
-    run_epochs = lambda count: [train_epoch() for _ in range(count)]
-  else:
-    run_epochs = lambda count: model.fit(x_train, batch_size=batch_size, epochs=count, verbose=0)
-  run_epochs(1)
-  start = time.perf_counter()
-  if epochs > 1:
-    run_epochs(epochs - 1)
-  seconds = (time.perf_counter() - start) / max(epochs - 1, 1)
+    def on_epoch_begin(self, epoch, logs=None):
+      self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+      ours.append(time.perf_counter() - self.start)
+      theirs.append(sklearn_epoch_seconds(x_train, **sklearn_settings))
+
+  model.fit(x_train, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[Interleaved()])
   nll = -float(np.mean(model.distribution.log_prob(x_test)))
-  return seconds, nll
+  later = slice(1, None) if epochs > 1 else slice(None)
+  return float(np.median(theirs[later])), float(np.median(ours[later])), nll
 
 
 def _parse_overrides(pairs):
@@ -124,38 +136,50 @@ def main():
   parser.add_argument('--ours', nargs='*', default=[],
                       help='KEY=VALUE overrides of our defaults run (FlowModel arguments, '
                            'learning_rate, batch_size)')
+  device_option.add_device_argument(parser)
   args = parser.parse_args()
-  epochs = 3 if args.quick else args.epochs
-  x_train, x_test = load_digits()
-  print(f'digits: {len(x_train)} train, {len(x_test)} test, {NUM_HIDDEN} hidden units, '
-        f'{epochs} epochs; exact test NLL in nats (log Z over 2^{NUM_HIDDEN} hidden states)')
-  rows = []
-  if args.only in (None, 'same'):
-    steps = len(x_train) // 10
-    sk = run_sklearn(x_train, x_test, epochs, batch_size=10, learning_rate=0.1)
-    ours = run_ours(x_train, x_test, epochs, batch_size=10, learning_rate=0.1, optimizer='sgd',
-                    model_kwargs=dict(buffer_size=10, num_gibbs_steps=1, reset_fraction=0.),
-                    steps_per_execution=steps)
-    rows.append(('same settings: batch 10, SGD 0.1, PCD-1 on 10 chains', sk, ours))
-    fused = run_ours(x_train, x_test, epochs, batch_size=10, learning_rate=0.1, optimizer='sgd',
-                     model_kwargs=dict(buffer_size=10, num_gibbs_steps=1, reset_fraction=0.),
-                     steps_per_execution=1, one_compiled_loop=True)
-    rows.append(('  the same, train_step in one XLA loop per epoch (no fit)', sk, fused))
-  if args.only in (None, 'defaults'):
-    overrides = _parse_overrides(args.ours)
-    learning_rate = overrides.pop('learning_rate', None)
-    batch_size = overrides.pop('batch_size', 32)
-    sk = run_sklearn(x_train, x_test, epochs)
-    ours = run_ours(x_train, x_test, epochs, batch_size=batch_size, learning_rate=learning_rate,
-                    optimizer='adam', model_kwargs=overrides,
-                    steps_per_execution=-(-len(x_train) // batch_size))
-    label = 'defaults: sklearn batch 10 SGD 0.1; ours batch 32 Adam'
-    rows.append((label + (f' {overrides}' if overrides else ''), sk, ours))
-  print(f'{"comparison":58s} {"sk s/epoch":>10s} {"ours s/epoch":>12s} {"ratio":>6s} '
-        f'{"sk NLL":>8s} {"ours NLL":>8s}')
-  for label, (sk_time, sk_nll), (our_time, our_nll) in rows:
-    print(f'{label:58s} {sk_time:10.4f} {our_time:12.4f} {our_time / sk_time:6.1f} '
-          f'{sk_nll:8.2f} {our_nll:8.2f}')
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    epochs = 3 if args.quick else args.epochs
+    x_train, x_test = load_digits()
+    print(f'digits: {len(x_train)} train, {len(x_test)} test, {NUM_HIDDEN} hidden units, '
+          f'{epochs} epochs; exact test NLL in nats (log Z over 2^{NUM_HIDDEN} hidden states)')
+    print(f'load average at the start: {" ".join(f"{v:.2f}" for v in os.getloadavg())}')
+    rows = []
+    if args.only in (None, 'same'):
+      same = dict(batch_size=10, learning_rate=0.1)
+      sk_nll = run_sklearn(x_train, x_test, epochs, **same)
+      chains = dict(buffer_size=10, num_gibbs_steps=1, reset_fraction=0.)
+      variants = [('same settings: batch 10, SGD 0.1, PCD-1 on 10 chains', {}, 'auto'),
+                  ('  the same, bits_per_dim in fit off', {'training_enumeration_bits': 0},
+                   'auto'),
+                  ('  the same, jit_compile=True', {}, True),
+                  ('  the same, jit_compile=True, bits_per_dim in fit off',
+                   {'training_enumeration_bits': 0}, True)]
+      for label, extra, jit_compile in variants:
+        sk_time, our_time, our_nll = run_ours(
+            x_train, x_test, epochs, batch_size=10, learning_rate=0.1, optimizer='sgd',
+            model_kwargs={**chains, **extra}, steps_per_execution=len(x_train) // 10,
+            sklearn_settings=same, jit_compile=jit_compile)
+        rows.append((label, sk_time, sk_nll, our_time, our_nll))
+    if args.only in (None, 'defaults'):
+      overrides = _parse_overrides(args.ours)
+      learning_rate = overrides.pop('learning_rate', None)
+      batch_size = overrides.pop('batch_size', 32)
+      sk_nll = run_sklearn(x_train, x_test, epochs)
+      sk_time, our_time, our_nll = run_ours(
+          x_train, x_test, epochs, batch_size=batch_size, learning_rate=learning_rate,
+          optimizer='adam', model_kwargs=overrides,
+          steps_per_execution=-(-len(x_train) // batch_size), sklearn_settings={})
+      label = 'defaults: sklearn batch 10 SGD 0.1; ours batch 32 Adam'
+      rows.append((label + (f' {overrides}' if overrides else ''), sk_time, sk_nll, our_time,
+                   our_nll))
+    print(f'load average at the end: {" ".join(f"{v:.2f}" for v in os.getloadavg())}')
+    print(f'{"comparison":58s} {"sk s/epoch":>10s} {"ours s/epoch":>12s} {"ratio":>6s} '
+          f'{"sk NLL":>8s} {"ours NLL":>8s}')
+    for label, sk_time, sk_nll, our_time, our_nll in rows:
+      print(f'{label:58s} {sk_time:10.4f} {our_time:12.4f} {our_time / sk_time:6.1f} '
+            f'{sk_nll:8.2f} {our_nll:8.2f}')
 
 
 if __name__ == '__main__':

@@ -36,6 +36,8 @@ import time
 
 import numpy as np
 
+import device_option  # benchmarks/device_option.py: the --device option
+
 LOG_PROB_BATCH = 128
 NUM_SAMPLES = 1000
 
@@ -54,6 +56,7 @@ def _parse_args(argv=None):
                       help='XLA-compile the timed functions (jit_compile=True)')
   parser.add_argument('--gibbs-steps', type=int, default=None,
                       help='block-Gibbs sweeps per sampling call (default 25)')
+  device_option.add_device_argument(parser)
   args = parser.parse_args(argv)
   if args.sizes is None:
     args.sizes = [64, 256] if args.quick else [784, 3072]
@@ -149,28 +152,30 @@ def benchmark_size(num_spins, repeats, gibbs_steps, xla):
 def main(argv=None):
   args = _parse_args(argv)
   os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
-  tf.get_logger().setLevel('ERROR')
-  print('SmoothedRBM vs MultivariateNormalTriL' + (' (--quick)' if args.quick else ''))
-  print(f'software: TF {tf.__version__}, TFP {tfp.__version__}; '
-        f'{len(os.sched_getaffinity(0))} usable CPUs; load {os.getloadavg()[0]:.2f}; '
-        f'devices {[d.device_type for d in tf.config.list_physical_devices()]}')
-  print(f'float32, {"XLA" if args.xla else "tf.function graphs"}; median of {args.repeats} '
-        'call(s) after a warm-up. '
-        'ratio = tfp_rbm time / baseline time (log_prob target <= 2).')
-  print('baseline: MultivariateNormalTriL log_prob / sample; for the Cholesky row, a dense '
-        'tf.linalg.cholesky of J + delta I.')
-  print()
-  header = (f'{"N":>5}  {"quantity":<38} {"unit":<8} {"tfp_rbm":>11} {"baseline":>11} '
-            f'{"ratio":>6}')
-  print(header)
-  print('-' * len(header))
-  for num_spins in args.sizes:
-    for quantity, unit, ours, baseline, ratio in benchmark_size(
-        num_spins, args.repeats, args.gibbs_steps, args.xla):
-      print(f'{num_spins:>5}  {quantity:<38} {unit:<8} {ours:>11.4g} {baseline:>11.4g} '
-            f'{ratio:>6.2f}')
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+    tf.get_logger().setLevel('ERROR')
+    print('SmoothedRBM vs MultivariateNormalTriL' + (' (--quick)' if args.quick else ''))
+    print(f'software: TF {tf.__version__}, TFP {tfp.__version__}; '
+          f'{len(os.sched_getaffinity(0))} usable CPUs; load {os.getloadavg()[0]:.2f}; '
+          f'devices {[d.device_type for d in tf.config.list_physical_devices()]}')
+    print(f'float32, {"XLA" if args.xla else "tf.function graphs"}; median of {args.repeats} '
+          'call(s) after a warm-up. '
+          'ratio = tfp_rbm time / baseline time (log_prob target <= 2).')
+    print('baseline: MultivariateNormalTriL log_prob / sample; for the Cholesky row, a dense '
+          'tf.linalg.cholesky of J + delta I.')
+    print()
+    header = (f'{"N":>5}  {"quantity":<38} {"unit":<8} {"tfp_rbm":>11} {"baseline":>11} '
+              f'{"ratio":>6}')
+    print(header)
+    print('-' * len(header))
+    for num_spins in args.sizes:
+      for quantity, unit, ours, baseline, ratio in benchmark_size(
+          num_spins, args.repeats, args.gibbs_steps, args.xla):
+        print(f'{num_spins:>5}  {quantity:<38} {unit:<8} {ours:>11.4g} {baseline:>11.4g} '
+              f'{ratio:>6.2f}')
 
 
 if __name__ == '__main__':

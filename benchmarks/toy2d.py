@@ -43,6 +43,8 @@ import tensorflow as tf
 
 from tfp_rbm.keras import FlowModel
 
+import device_option  # benchmarks/device_option.py: the --device option
+
 NUM_MODES = 8
 RADIUS = 2.0
 STDDEV = 0.15
@@ -79,6 +81,7 @@ def _parse_args(argv=None):
   parser.add_argument('--gibbs-steps', type=int, default=50)
   parser.add_argument('--seeds', type=int, nargs='+', default=None,
                       help='training seeds (default 0 1 2; 0 with --quick)')
+  device_option.add_device_argument(parser)
   args = parser.parse_args(argv)
   if args.epochs is None:
     args.epochs = 30 if args.quick else 100
@@ -141,41 +144,43 @@ def plot(results, x_train, path, extent=3.2, grid_size=200):
 
 def main(argv=None):
   args = _parse_args(argv)
-  x_train = ring_of_gaussians(args.num_train, seed=1)
-  x_test = ring_of_gaussians(args.num_test, seed=2)
-  steps = args.epochs * -(-args.num_train // args.batch_size)
-  print(f'ring of {NUM_MODES} Gaussians (radius {RADIUS}, std {STDDEV}), '
-        f'{args.num_train} train / {args.num_test} held out; {args.epochs} epochs = '
-        f'{steps} steps of batch {args.batch_size}, Adam({args.learning_rate}), '
-        f'seeds {args.seeds}; RBM {args.num_hidden} hidden, {args.gibbs_steps} Gibbs steps')
-  rows, first_models = {}, []
-  for seed in args.seeds:
-    for name, base, flow in _configs(args, seed):
-      model, seconds = train(base, flow, x_train, args, seed)
-      nll = held_out_nll(model, x_test)
-      rows.setdefault(name, []).append((nll, held_out_nll(model, x_train), seconds))
-      if seed == args.seeds[0]:
-        first_models.append((name, model, nll))
-      print(f'  seed {seed}: trained {name}: {nll:.3f} nats in {seconds:.1f} s', flush=True)
+  with device_option.placed(args.device):
+    print(device_option.describe(args.device))
+    x_train = ring_of_gaussians(args.num_train, seed=1)
+    x_test = ring_of_gaussians(args.num_test, seed=2)
+    steps = args.epochs * -(-args.num_train // args.batch_size)
+    print(f'ring of {NUM_MODES} Gaussians (radius {RADIUS}, std {STDDEV}), '
+          f'{args.num_train} train / {args.num_test} held out; {args.epochs} epochs = '
+          f'{steps} steps of batch {args.batch_size}, Adam({args.learning_rate}), '
+          f'seeds {args.seeds}; RBM {args.num_hidden} hidden, {args.gibbs_steps} Gibbs steps')
+    rows, first_models = {}, []
+    for seed in args.seeds:
+      for name, base, flow in _configs(args, seed):
+        model, seconds = train(base, flow, x_train, args, seed)
+        nll = held_out_nll(model, x_test)
+        rows.setdefault(name, []).append((nll, held_out_nll(model, x_train), seconds))
+        if seed == args.seeds[0]:
+          first_models.append((name, model, nll))
+        print(f'  seed {seed}: trained {name}: {nll:.3f} nats in {seconds:.1f} s', flush=True)
 
-  print()
-  seed_columns = ''.join(f'{"seed " + str(seed):>9s}' for seed in args.seeds)
-  print(f'held-out NLL in nats (exact log Z); train NLL and wall time are means over seeds')
-  print(f'{"model":16s}{seed_columns}{"mean":>9s}{"train":>9s}{"wall (s)":>10s}')
-  for name, runs in rows.items():
-    held_out, train_nll, seconds = (np.array(column) for column in zip(*runs))
-    print(f'{name:16s}' + ''.join(f'{v:9.3f}' for v in held_out)
-          + f'{held_out.mean():9.3f}{train_nll.mean():9.3f}{seconds.mean():10.1f}')
-  print(f'{"(true entropy)":16s}{ring_entropy_nats():{9 * (len(args.seeds) + 1)}.3f}')
-  if 'nice + rbm' in rows and 'nice + normal' in rows:
-    gains = [n[0] - r[0] for r, n in zip(rows['nice + rbm'], rows['nice + normal'])]
-    print(f'RBM base vs standard normal base, held-out NLL gain per seed: '
-          + ', '.join(f'{g:+.3f}' for g in gains) + ' nats')
+    print()
+    seed_columns = ''.join(f'{"seed " + str(seed):>9s}' for seed in args.seeds)
+    print(f'held-out NLL in nats (exact log Z); train NLL and wall time are means over seeds')
+    print(f'{"model":16s}{seed_columns}{"mean":>9s}{"train":>9s}{"wall (s)":>10s}')
+    for name, runs in rows.items():
+      held_out, train_nll, seconds = (np.array(column) for column in zip(*runs))
+      print(f'{name:16s}' + ''.join(f'{v:9.3f}' for v in held_out)
+            + f'{held_out.mean():9.3f}{train_nll.mean():9.3f}{seconds.mean():10.1f}')
+    print(f'{"(true entropy)":16s}{ring_entropy_nats():{9 * (len(args.seeds) + 1)}.3f}')
+    if 'nice + rbm' in rows and 'nice + normal' in rows:
+      gains = [n[0] - r[0] for r, n in zip(rows['nice + rbm'], rows['nice + normal'])]
+      print(f'RBM base vs standard normal base, held-out NLL gain per seed: '
+            + ', '.join(f'{g:+.3f}' for g in gains) + ' nats')
 
-  os.makedirs(args.output, exist_ok=True)
-  path = os.path.join(args.output, 'densities.png')
-  plot(first_models, x_train, path)
-  print(f'\nwrote {path}')
+    os.makedirs(args.output, exist_ok=True)
+    path = os.path.join(args.output, 'densities.png')
+    plot(first_models, x_train, path)
+    print(f'\nwrote {path}')
 
 
 if __name__ == '__main__':

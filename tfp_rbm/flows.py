@@ -4,7 +4,11 @@ Each builder takes only JSON-serialisable keyword arguments (so a Keras model
 can store the builder's name and kwargs and rebuild the flow) and returns a
 `tfb.Bijector` whose `inverse` maps data to a flat latent vector, ready for
 `tfd.TransformedDistribution(base, flow)` with a vector base of size
-`prod(image_shape)` (or `event_size`). The same `seed` gives the same initial
+`prod(image_shape)` (or `event_size`). The image flows (`glow`, `flowpp`)
+return their latent per level instead with `latent_structure='levels'`: a
+list of images `[..., H_l, W_l, C_l]` (`latent_level_shapes`), for a base
+over that structure (`ConvolutionalGaussianBernoulliRBM(...,
+event_structure='levels')`). The same `seed` gives the same initial
 parameters. Every variable exists once the builder returns (each
 `MaskedCoupling` builds its conditioner), so `trainable_variables` and
 `tf.train.Checkpoint` see all of them; ActNorm layers initialise from the
@@ -36,6 +40,9 @@ from tfp_rbm.bijectors import identity_hashed
 from tfp_rbm.bijectors import validation
 
 __all__ = ['flowpp', 'glow', 'latent_level_shapes', 'nice']
+
+# The forms of an image flow's latent: one vector, or one image per level.
+_LATENT_STRUCTURES = ('flat', 'levels')
 
 
 def _seeds(seed, count):
@@ -108,6 +115,66 @@ def _checked_shapes(flow, data_shape, builder, source, validate_args):
       validate_args=validate_args, name=builder)
 
 
+def _checked_levels(flow, data_shape, level_shapes, builder, validate_args):
+  """`flow` (latent per level) between checks of its data and of each level's shape."""
+  source = '(`image_shape`)'
+  checks = [_EventShapeCheck(shape, 'x', builder,
+                             f'(level {level} of `latent_level_shapes`)', validate_args)
+            for level, shape in enumerate(level_shapes)]
+  return _LevelsChain(
+      [_EventShapeCheck(data_shape, 'y', builder, source, validate_args), flow,
+       tfb.JointMap(checks, validate_args=validate_args)],
+      level_shapes, builder, validate_args=validate_args, name=builder)
+
+
+# The class `tfb.Chain` builds around bijectors that are not composite tensors
+# (ours hold Keras layers), as every flow here is: not a `CompositeTensor`.
+_PlainChain = type(tfb.Chain([_EventShapeCheck([1], 'x', 'glow', '', False)]))
+
+
+class _LevelsChain(_PlainChain):
+  """A `tfb.Chain` whose latent is a list of levels: a wrong list is refused by name.
+
+  TFP would refuse a list of another length in `forward` with a bare
+  structure mismatch; this names `x`, the levels expected and those given.
+  """
+
+  def __init__(self, bijectors, level_shapes, builder, validate_args, name):
+    # Tuples: a list attribute would be wrapped for tracking.
+    self._level_shapes = tuple(tuple(int(d) for d in shape) for shape in level_shapes)
+    self._builder = builder
+    super().__init__(bijectors, validate_args=validate_args, name=name)
+
+  @property
+  def latent_level_shapes(self):
+    """The levels `[H_l, W_l, C_l]` of the latent, in order."""
+    return [list(shape) for shape in self._level_shapes]
+
+  def _check_levels(self, x):
+    if not isinstance(x, (list, tuple)) or len(x) != len(self._level_shapes):
+      given = (f'a list of {len(x)}' if isinstance(x, (list, tuple))
+               else f'one {type(x).__name__}')
+      raise ValueError(
+          f'Argument `x` of {self._builder} (latent_structure=\'levels\') must be a list '
+          f'of {len(self._level_shapes)} levels of shapes [..., H, W, C] '
+          f'{self.latent_level_shapes}; got {given}.')
+
+  def forward(self, x, name='forward', **kwargs):
+    self._check_levels(x)
+    return super().forward(x, name=name, **kwargs)
+
+  def forward_log_det_jacobian(self, x, event_ndims=None, name='forward_log_det_jacobian',
+                               **kwargs):
+    self._check_levels(x)
+    return super().forward_log_det_jacobian(x, event_ndims=event_ndims, name=name, **kwargs)
+
+
+def _check_latent_structure(latent_structure, builder):
+  if latent_structure not in _LATENT_STRUCTURES:
+    raise ValueError(f"Argument `latent_structure` of {builder} must be 'flat' or 'levels'; "
+                     f'got {latent_structure!r}.')
+
+
 def _check_sizes(builder, minimum=1, **sizes):
   for arg, value in sizes.items():
     validation.check_positive_int(value, arg, builder, minimum=minimum)
@@ -164,7 +231,8 @@ def _check_image_shape(image_shape, num_squeezes, builder):
 
 
 def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
-         hidden_channels=512, seed=0, dtype='float32', validate_args=False):
+         hidden_channels=512, seed=0, dtype='float32', validate_args=False,
+         latent_structure='flat'):
   """Glow (Kingma & Dhariwal, 2018) with every latent kept, as EB-and-Flow.
 
   Level `l` (data -> latent): `Squeeze`, then `num_steps` steps of
@@ -182,14 +250,27 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
     seed: `int`, seed of the rotations and network weights.
     dtype: `'float32'` or `'float64'`.
     validate_args: `bool`, passed to every bijector (finite inputs).
+    latent_structure: `'flat'`: the latent is one vector; `'levels'`: the
+      list of the factored-out latents, `[..., H_l, W_l, C_l]` each
+      (`latent_level_shapes('glow', ...)`); `forward` takes such a list.
 
   Returns:
-    A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`.
+    A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`, or
+    to the list of levels.
 
   Raises:
-    ValueError: if a size is below 1, or `image_shape` is not `[H, W, C]`
-      with `H` and `W` divisible by `2**num_levels`.
+    ValueError: if a size is below 1, `image_shape` is not `[H, W, C]`
+      with `H` and `W` divisible by `2**num_levels`, or `latent_structure`
+      is not `'flat'` or `'levels'`; for `'levels'`, `forward` given a list
+      of another length, or a level of another shape (naming `x`).
     TypeError: if `dtype` is not float32 or float64.
+
+  #### Examples
+
+  ```python
+  flow = glow(image_shape=[32, 32, 3], num_levels=3, latent_structure='levels')
+  [z.shape for z in flow.inverse(images)]  # [N, 16, 16, 6], [N, 8, 8, 12], [N, 4, 4, 48]
+  ```
 
   #### References
 
@@ -200,6 +281,7 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
        Dimensional Data with Invertible Neural Networks (EB-and-Flow), 2020.
   """
   validation.supported_dtype(dtype, 'dtype', 'glow')
+  _check_latent_structure(latent_structure, 'glow')
   _check_sizes('glow', num_levels=num_levels, num_steps=num_steps,
                hidden_channels=hidden_channels)
   _check_image_shape(image_shape, num_levels, 'glow')
@@ -227,7 +309,11 @@ def glow(image_shape=(28, 28, 1), num_levels=2, num_steps=8,
         [bijectors.Squeeze(validate_args=validate_args)] + steps,
         validate_args=validate_args, name=f'glow_level_{level}'))
     channels //= 2
-  flow = bijectors.multiscale(levels, image_shape, validate_args=validate_args)
+  flow = bijectors.multiscale(levels, image_shape, validate_args=validate_args,
+                              latent_structure=latent_structure)
+  if latent_structure == 'levels':
+    return _checked_levels(flow, image_shape, latent_level_shapes(
+        'glow', image_shape=list(image_shape), num_levels=num_levels), 'glow', validate_args)
   return _checked_shapes(flow, image_shape, 'glow', '(`image_shape`)',
                          validate_args)
 
@@ -346,7 +432,8 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
 
 def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
            num_blocks=10, num_checkerboard_steps=4, num_channel_steps=2,
-           num_final_steps=3, seed=0, dtype='float32', validate_args=False):
+           num_final_steps=3, seed=0, dtype='float32', validate_args=False,
+           latent_structure='flat'):
   """A Flow++-style flow of mixture-of-logistics CDF couplings (RBM-Flow).
 
   Data -> latent: `num_checkerboard_steps` checkerboard couplings at full
@@ -355,7 +442,8 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
   step is `ActNorm`, `Invertible1x1Conv` (where there is more than one
   channel) and a `MaskedCoupling` of `MixtureLogisticCDF`s set by a
   `GatedResidualConvNet`, the mask parity alternating. The latent is
-  flattened to a vector. Defaults: Flow++'s CIFAR-10 model in its released
+  flattened to a vector, or (`latent_structure='levels'`) kept as a list of
+  its one level, `[[..., H/2, W/2, 4C]]`. Defaults: Flow++'s CIFAR-10 model in its released
   code (32 logistics, 96 hidden channels, 10 blocks; 4 checkerboard, 2
   channel, 3 checkerboard steps). Flow++ splits
   the checkerboard into two half-size tensors; here the conditioner reads the
@@ -373,13 +461,17 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
     seed: `int`, seed of the rotations and network weights.
     dtype: `'float32'` or `'float64'`.
     validate_args: `bool`, passed to every bijector (finite inputs).
+    latent_structure: `'flat'` (one vector) or `'levels'` (a list of one
+      image `[..., H/2, W/2, 4C]`), as in `glow`.
 
   Returns:
-    A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`.
+    A `tfb.Bijector`: `inverse` maps `[..., H, W, C]` to `[..., H*W*C]`
+    (or to `[[..., H/2, W/2, 4C]]`).
 
   Raises:
     ValueError: if `image_shape` is not `[H, W, C]` with even `H` and `W`,
-      or a size is below 1 (a number of steps or blocks below 0).
+      a size is below 1 (a number of steps or blocks below 0), or
+      `latent_structure` is not `'flat'` or `'levels'`.
     TypeError: if `dtype` is not float32 or float64.
 
   #### References
@@ -391,6 +483,7 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
        with Discrete Energy Base Spaces, 2021.
   """
   validation.supported_dtype(dtype, 'dtype', 'flowpp')
+  _check_latent_structure(latent_structure, 'flowpp')
   _check_sizes('flowpp', num_components=num_components,
                hidden_channels=hidden_channels)
   _check_sizes('flowpp', minimum=0, num_blocks=num_blocks,
@@ -437,6 +530,11 @@ def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,
     layers += step(len(layers), latent_shape, False, i % 2)
   for i in range(num_final_steps):
     layers += step(len(layers), latent_shape, True, i % 2)
+  if latent_structure == 'levels':
+    # The one level as a list of one image: `Split` into one part is the identity.
+    flow = tfb.Chain(layers + [tfb.Invert(tfb.Split(1, axis=-1, validate_args=validate_args))],
+                     validate_args=validate_args)
+    return _checked_levels(flow, image_shape, [latent_shape], 'flowpp', validate_args)
   flow = tfb.Chain(layers + [_flatten(latent_shape, validate_args)],
                    validate_args=validate_args)
   return _checked_shapes(flow, image_shape, 'flowpp', '(`image_shape`)',

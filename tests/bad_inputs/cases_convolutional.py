@@ -4,6 +4,9 @@ import numpy as np
 
 from bad_input_registry import register_bad_input
 from tfp_rbm import distributions as tfrd
+from tfp_rbm import flows
+from tfp_rbm.keras import FlowModel
+from tfp_rbm.keras import specs
 
 
 def _convolutional(filters=None, strides=(2, 1), level_shapes=((4, 4, 1), (2, 2, 2)),
@@ -81,3 +84,85 @@ def _valid_filter_too_large():
                     r'`filters\[0\]` must have a known shape \[k, k, 1, K\] \(no batch')
 def _batched_filters():
   _convolutional(filters=[np.zeros([2, 3, 3, 1, 3]), np.zeros([2, 2, 2, 3])])
+
+
+# -- The per-level form (`event_structure='levels'`) and a flow returning its levels --
+
+def _per_level():
+  return _convolutional(event_structure='levels')
+
+
+@register_bad_input('distributions/convolutional_event_structure', ValueError,
+                    r"`event_structure` must be 'flat' or 'levels'; got 'images'")
+def _event_structure():
+  _convolutional(event_structure='images')
+
+
+@register_bad_input('distributions/convolutional_levels_wrong_number', ValueError,
+                    r'`value` must be a list of 2 levels of shapes \[\.\.\., H, W, C\] '
+                    r'\[\[4, 4, 1\], \[2, 2, 2\]\] \(`level_shapes`\); got a list of 1')
+def _levels_wrong_number():
+  _per_level().log_prob([np.zeros([3, 4, 4, 1])])
+
+
+@register_bad_input('distributions/convolutional_levels_wrong_shape', ValueError,
+                    r'`value\[1\]` must have shape \[\.\.\., 2, 2, 2\] \(`level_shapes\[1\]`\); '
+                    r'got shape \(3, 2, 2, 3\)')
+def _levels_wrong_shape():
+  _per_level().unnormalized_log_prob([np.zeros([3, 4, 4, 1]), np.zeros([3, 2, 2, 3])])
+
+
+@register_bad_input('distributions/convolutional_levels_flat_value', ValueError,
+                    r'`value` must be a list of 2 levels .*; got one ndarray')
+def _levels_flat_value():
+  _per_level().log_prob(np.zeros([3, 24]))
+
+
+@register_bad_input('distributions/convolutional_points_levels_shape', ValueError,
+                    r'`points\[0\]` must have shape \[\.\.\., 4, 4, 1\]')
+def _points_levels_shape():
+  _convolutional().fit_proposal([np.zeros([3, 4, 4, 2]), np.zeros([3, 2, 2, 2])])
+
+
+def _glow_levels(**kwargs):
+  return flows.glow(image_shape=[4, 4, 1], num_levels=2, num_steps=1, hidden_channels=4,
+                    **kwargs)
+
+
+@register_bad_input('bijectors/glow_latent_structure', ValueError,
+                    r"`latent_structure` of glow must be 'flat' or 'levels'; got 'list'")
+def _glow_latent_structure():
+  _glow_levels(latent_structure='list')
+
+
+@register_bad_input('bijectors/glow_levels_wrong_number', ValueError,
+                    r"`x` of glow \(latent_structure='levels'\) must be a list of 2 levels "
+                    r'of shapes \[\.\.\., H, W, C\] \[\[2, 2, 2\], \[1, 1, 8\]\]; got a list of 3')
+def _glow_levels_wrong_number():
+  _glow_levels(latent_structure='levels').forward([np.zeros([1, 2, 2, 2], np.float32)] * 3)
+
+
+@register_bad_input('bijectors/glow_levels_wrong_shape', ValueError,
+                    r'`x` of glow must have the event shape \[1, 1, 8\] \(level 1 of '
+                    r'`latent_level_shapes`\)')
+def _glow_levels_wrong_shape():
+  _glow_levels(latent_structure='levels').forward(
+      [np.zeros([1, 2, 2, 2], np.float32), np.zeros([1, 1, 1, 4], np.float32)])
+
+
+@register_bad_input('keras/convolutional_levels_need_an_image_flow', ValueError,
+                    r"`event_structure='levels'` needs a `glow`/`flowpp` flow spec")
+def _levels_need_an_image_flow():
+  specs.build_base({'kind': 'convolutional_gaussian_bernoulli_rbm', 'kernel_sizes': [3, 2],
+                    'strides': [2, 1], 'level_shapes': [[4, 4, 1], [2, 2, 2]],
+                    'event_structure': 'levels'}, 24)
+
+
+@register_bad_input('keras/convolutional_levels_flat_flow', ValueError,
+                    r"`flow` has latent_structure='flat', but the base takes the latent per "
+                    r'level')
+def _levels_flat_flow():
+  FlowModel(16, base={'kind': 'convolutional_gaussian_bernoulli_rbm', 'kernel_sizes': [1, 1],
+                      'strides': [2, 1], 'num_filters': 2},
+            flow={'builder': 'glow', 'image_shape': [4, 4, 1], 'num_levels': 2,
+                  'num_steps': 1, 'hidden_channels': 4, 'latent_structure': 'flat'})

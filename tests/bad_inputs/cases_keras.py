@@ -47,6 +47,12 @@ def _():
   FlowModel(0, base={'kind': 'normal'})
 
 
+@register_bad_input('keras/flow_model/overlap_chains_not_a_bool', TypeError,
+                    r"`overlap_chains` must be a bool; got 'yes'")
+def _():
+  FlowModel(EVENT_SIZE, base=RBM, overlap_chains='yes')
+
+
 @register_bad_input('keras/flow_model/flow_of_another_size', ValueError,
                     r'`flow` maps data of 4 values .*event_size=8')
 def _():

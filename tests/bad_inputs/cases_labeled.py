@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from bad_input_registry import register_bad_input
 from tfp_rbm import distributions as tfrd
+from tfp_rbm.keras import specs
 from tfp_rbm.training import labeled_surrogate_loss
 
 
@@ -154,3 +155,11 @@ def _loss_negative_label_weight():
 def _loss_base_without_labels():
   dist = tfrd.GaussianBernoulliRBM(np.zeros([4, 3]), np.zeros([4]), np.zeros([3]), 1.)
   labeled_surrogate_loss.semi_supervised_flow_loss(dist, _VALUE, [0, 1], _VALUE)
+
+
+@register_bad_input('keras/labeled_spec_negative_class_unit_strength', ValueError,
+                    r"kind 'labeled_gaussian_bernoulli_rbm' needs a finite "
+                    r'`class_unit_strength` >= 0; got -1.0')
+def _spec_negative_class_unit_strength():
+  specs.build_base({'kind': 'labeled_gaussian_bernoulli_rbm', 'num_hidden': 3,
+                    'num_classes': 2, 'class_unit_strength': -1.}, 4)

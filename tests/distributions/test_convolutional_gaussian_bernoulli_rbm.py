@@ -85,3 +85,64 @@ def test_paper_configuration_shapes():
   v = dist.sample(2, seed=SEED, num_steps=1)
   assert [level.shape.as_list() for level in dist.split_levels(v)] == [[2] + s for s in shapes]
   assert dist.hidden_probs(v).shape == [2, 48]
+
+
+def test_the_per_level_form_is_the_flat_machine_on_lists():
+  flat = cases_convolutional.make_convolutional(tf.float64, seed=4)
+  levels = flat.copy(event_structure='levels')
+  assert levels.event_shape == [tf.TensorShape([4, 4, 1]), tf.TensorShape([2, 2, 2])]
+  assert levels.dtype == [tf.float64, tf.float64] and levels.batch_shape == [2]
+  assert levels.flat_form.event_structure == 'flat' and flat.flat_form is flat
+  x = flat.sample(3, seed=SEED, num_steps=2)
+  x_levels = flat.split_levels(x)
+  np.testing.assert_array_equal(levels.merge_levels(x_levels), x)
+  for method in ('log_prob', 'unnormalized_log_prob', 'free_energy', 'hidden_probs'):
+    np.testing.assert_allclose(getattr(levels, method)(x_levels), getattr(flat, method)(x),
+                               rtol=1e-12, err_msg=method)
+  np.testing.assert_allclose(flat.free_energy(x_levels), flat.free_energy(x), rtol=1e-12)
+  for statistic in ('mean', 'variance'):
+    np.testing.assert_allclose(levels.merge_levels(getattr(levels, statistic)()),
+                               getattr(flat, statistic)(), rtol=1e-12)
+  # The same chains: the per-level sample is the flat one, split.
+  sample = levels.sample([2, 3], seed=SEED, num_steps=2)
+  assert [s.shape.as_list() for s in sample] == [[2, 3, 2, 4, 4, 1], [2, 3, 2, 2, 2, 2]]
+  np.testing.assert_array_equal(levels.merge_levels(sample),
+                                flat.sample([2, 3], seed=SEED, num_steps=2))
+  chains = levels.initial_chain_state(4, seed=SEED)
+  assert chains.shape == [4, 2, 24]
+  np.testing.assert_allclose(levels.surrogate_log_normalizer(chains),
+                             flat.surrogate_log_normalizer(chains), rtol=1e-12)
+  np.testing.assert_allclose(levels.fit_proposal(x_levels)['visible_bias'],
+                             flat.fit_proposal(x)['visible_bias'], rtol=1e-12)
+  assert levels.annealed(0.5).event_structure == 'flat'
+  hidden = levels.hidden_probs(x_levels)
+  per_level_visible = levels.visible_distribution(hidden)
+  np.testing.assert_allclose(per_level_visible.log_prob(x_levels),
+                             flat.visible_distribution(hidden).log_prob(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize('dtype', [tf.float32, tf.float64], ids=str)
+def test_under_a_glow_that_returns_its_levels(dtype):
+  # The machine over Glow's levels [4, 4, 2] and [2, 2, 8] onto a 2x2x2 map.
+  from tensorflow_probability import distributions as tfd  # pylint: disable=import-outside-toplevel
+  from tfp_rbm import flows  # pylint: disable=import-outside-toplevel
+  config = ([[4, 4, 2], [2, 2, 8]], [3, 2], [2, 1], 2)
+  flat = cases_convolutional.make_convolutional(dtype, config=config, batch=())
+  kwargs = dict(image_shape=[8, 8, 1], num_levels=2, num_steps=1, hidden_channels=4,
+                dtype=dtype.name)
+  per_level_flow = flows.glow(latent_structure='levels', **kwargs)
+  flat_flow = flows.glow(**kwargs)
+  model = tfd.TransformedDistribution(flat.copy(event_structure='levels'), per_level_flow)
+  reference = tfd.TransformedDistribution(flat, flat_flow)
+  x = tf.random.stateless_normal([3, 8, 8, 1], seed=SEED, dtype=dtype)
+  assert model.event_shape == [8, 8, 1] and model.dtype == dtype
+  expected = reference.log_prob(x)
+  tolerance = dict(rtol=1e-5) if dtype == tf.float32 else dict(rtol=1e-12)
+  np.testing.assert_allclose(model.log_prob(x), expected, **tolerance)
+  np.testing.assert_allclose(tf.function(model.log_prob)(x), expected, **tolerance)
+  if dtype == tf.float32:
+    np.testing.assert_allclose(tf.function(model.log_prob, jit_compile=True)(x), expected,
+                               rtol=1e-4)
+  sample = model.sample(2, seed=SEED, num_steps=2)
+  np.testing.assert_allclose(sample, reference.sample(2, seed=SEED, num_steps=2),
+                             **dict(tolerance, atol=1e-5))

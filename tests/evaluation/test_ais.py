@@ -4,8 +4,10 @@ import annealing_test_models as models
 import numpy as np
 import pytest
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from tfp_rbm import evaluation
+from tfp_rbm.distributions import BoltzmannMachine
 from tfp_rbm.distributions import GaussianBernoulliRBM
 from tfp_rbm.distributions import SmoothedRBM
 
@@ -114,6 +116,9 @@ class _SpikyPath:
   def chain_unnormalized_log_prob(self, state):
     odd = tf.math.floormod(tf.round(self.beta * self.num_steps), 2.) == 1.
     return tf.zeros(tf.shape(state)[:1]) + tf.where(odd, 2.**25, self.beta)
+
+  def annealing_step(self, state, beta_from, beta_to, seed, proposal=None):
+    return BoltzmannMachine.annealing_step(self, state, beta_from, beta_to, seed, proposal)
 
 
 def test_log_weights_accumulate_in_float64():
@@ -234,3 +239,72 @@ def test_ais_from_the_data_base_of_a_gaussian_bernoulli_rbm_matches_exact(keys):
   estimate = evaluation.log_normalizer(dist, num_chains=100, betas=300, seed=(1, 2),
                                        proposal=base)
   assert abs(float(estimate.log_normalizer - dist.exact_log_normalizer())) < TOLERANCE_NATS
+
+
+def _annealing_step_cases():
+  rng = np.random.default_rng(11)
+  bernoulli = models.random_bernoulli_rbm(seed=3, num_visible=30, num_hidden=6)
+  gaussian = _small_gaussian_bernoulli()
+  batch32 = _small_gaussian_bernoulli(np.float32, batch_shape=(2,))
+  points = rng.normal(size=(50, 20)) * 1.5 + 0.3
+  return [
+      (bernoulli, bernoulli.sample(5, seed=(1, 1)), {'visible_bias': rng.normal(size=30)}),
+      (gaussian, gaussian.sample(5, seed=(1, 2)), gaussian.fit_proposal(points)),
+      (batch32, batch32.sample(5, seed=(1, 3)),
+       batch32.fit_proposal(np.stack([points, points[::-1]], 1).astype(np.float32))),
+  ]
+
+
+@pytest.mark.parametrize('case', range(3))
+def test_shared_annealing_step_is_the_two_machines_difference_and_sweep(case):
+  dist, state, proposal = _annealing_step_cases()[case]
+  assert type(dist).__dict__['_annealing_scales_hidden_input']
+  rtol = 1e-12 if dist.dtype == tf.float64 else 1e-5
+  for beta_from, beta_to in ((0., 0.01), (0.99, 1.), (0.5, 0.5), (0.6, 0.2)):
+    log_ratio, next_state = dist.annealing_step(state, beta_from, beta_to, (4, case), proposal)
+    to, frm = dist.annealed(beta_to, proposal), dist.annealed(beta_from, proposal)
+    direct = (tf.cast(to.chain_unnormalized_log_prob(state), tf.float64)
+              - tf.cast(frm.chain_unnormalized_log_prob(state), tf.float64))
+    # float32 terms of size |log f| cancel in the difference: compare at their scale.
+    scale = np.abs(to.chain_unnormalized_log_prob(state).numpy()).max()
+    assert log_ratio.dtype == tf.float64 and log_ratio.shape == direct.shape
+    np.testing.assert_allclose(log_ratio, direct, rtol=0., atol=rtol * scale)
+    if beta_from == beta_to:
+      np.testing.assert_array_equal(log_ratio, 0.)
+    np.testing.assert_allclose(next_state, to.gibbs_step(state, (4, case)), rtol=rtol,
+                               atol=rtol)
+
+
+@tf.function(jit_compile=True, autograph=False)
+def _separate_log_ratio(dist, proposal, state, beta_from, beta_to):
+  return (tf.cast(dist.annealed(beta_to, proposal).chain_unnormalized_log_prob(state), tf.float64)
+          - tf.cast(dist.annealed(beta_from, proposal).chain_unnormalized_log_prob(state),
+                    tf.float64))
+
+
+@tf.function(jit_compile=True, autograph=False)
+def _separate_sweep(dist, proposal, state, beta, seed, step):
+  return dist.annealed(beta, proposal).gibbs_step(
+      state, tf.random.experimental.stateless_fold_in(seed, step))
+
+
+@pytest.mark.parametrize('reverse', [False, True])
+def test_run_annealing_is_the_walk_of_separate_machines(reverse):
+  """The walk as written before the shared step: each temperature's machine on its own."""
+  dist, state, proposal = _annealing_step_cases()[1]
+  seed = tfp.random.sanitize_seed((5, 6), salt='run_annealing')
+  betas = tf.constant(evaluation.sigmoid_schedule(5), dist.dtype)
+  betas_walked = betas[::-1] if reverse else betas
+  reference, weights_ref = state, 0.
+  for i in range(5):
+    a, b = betas_walked[i], betas_walked[i + 1]
+    if reverse:
+      reference = _separate_sweep(dist, proposal, reference, a, seed, i)
+      weights_ref += _separate_log_ratio(dist, proposal, reference, a, b)
+    else:
+      weights_ref += _separate_log_ratio(dist, proposal, reference, a, b)
+      reference = _separate_sweep(dist, proposal, reference, b, seed, i)
+  final, weights = evaluation.run_annealing(dist, state, betas.numpy(), (5, 6),
+                                            proposal=proposal, reverse=reverse, block_size=3)
+  np.testing.assert_allclose(weights, weights_ref, rtol=1e-10)
+  np.testing.assert_allclose(final, reference, rtol=1e-10, atol=1e-12)

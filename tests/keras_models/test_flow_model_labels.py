@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tfp_rbm.keras import FlowModel
+from tfp_rbm.keras import specs
 
 EVENT_SIZE = 6
 NUM_CLASSES = 2
@@ -40,9 +41,10 @@ def _half_unlabelled(y):
 
 def test_semi_supervised_fit_learns_the_classes():
   x, y = _two_classes()
-  # The flow trains too (every variable moves): from W, U ~ N(0, 0.01^2) the label units
-  # cannot break their symmetry before the flow has moved the classes; 0.5 can.
-  model = _model(base=dict(LABELED, weight_scale=0.5), label_weight=5.)
+  # The spec's start (a hidden unit per class) and `initialize`'s; the flow trains too
+  # (every variable moves). From the symmetric start (`class_unit_strength=0`) the label
+  # units do not break their symmetry before the flow has moved the classes (issue 18).
+  model = _model(label_weight=5.)
   model.initialize(x)
   before = [v.numpy().copy() for v in model.trainable_variables]
   history = model.fit(x, _half_unlabelled(y), batch_size=32, epochs=4, verbose=0,
@@ -57,6 +59,44 @@ def test_semi_supervised_fit_learns_the_classes():
   assert np.mean(classes.numpy() == test_y) > 0.75
   results = model.evaluate(test_x, test_y, batch_size=64, verbose=0, return_dict=True)
   assert results['accuracy'] > 0.75 and np.isfinite(results['bits_per_dim']), results
+
+
+def test_the_labelled_spec_starts_with_a_hidden_unit_per_class():
+  spec = {'kind': 'labeled_gaussian_bernoulli_rbm', 'num_hidden': 12, 'num_classes': 3}
+  base = specs.build_base(spec, 256, seed=1)
+  strength = 8. * 256 ** 0.25  # The default, 8 D^(1/4).
+  np.testing.assert_allclose(base.label_weights.numpy(),
+                             np.concatenate([strength * np.eye(3), np.zeros([3, 9])], 1))
+  np.testing.assert_allclose(base.hidden_bias.numpy(), [-strength / 2] * 3 + [0.] * 9)
+  weights = base.weights.numpy()
+  assert 0.2 < weights[:, :3].std() < 0.3 and weights[:, 3:].std() < 0.015  # D^(-1/4), 0.01
+  # With the label clamped its unit's input is +s/2, the others' -s/2, whatever (centred) z.
+  inputs = base.hidden_bias.numpy() + base.label_weights.numpy()
+  np.testing.assert_allclose(inputs[:, :3], strength * (np.eye(3) - 0.5))
+  given = specs.build_base(dict(spec, class_unit_strength=3.), 256, seed=1)
+  np.testing.assert_allclose(given.hidden_bias.numpy()[:3], -1.5)
+  symmetric = specs.build_base(dict(spec, class_unit_strength=0.), 256, seed=1)
+  assert np.all(symmetric.hidden_bias.numpy() == 0)
+  assert np.abs(symmetric.label_weights.numpy()).max() < 0.1
+
+
+def test_initialize_standardises_the_labelled_base_once():
+  x, _ = _two_classes(64)
+  model = _model()
+  base = model.base
+  weights, start_bias = base.weights.numpy(), base.hidden_bias.numpy()
+  model.initialize(x)
+  z = model.flow.inverse(x).numpy()
+  scale = tf.convert_to_tensor(base.scale).numpy()
+  np.testing.assert_allclose(base.visible_bias.numpy(), z.mean(0), rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(scale, z.std(0), rtol=1e-4)
+  # Hidden inputs c + W^T (z / sigma) are the start's c0 + W^T ((z - mean) / sigma).
+  np.testing.assert_allclose(base.hidden_bias.numpy() + (z / scale) @ weights,
+                             start_bias + ((z - z.mean(0)) / scale) @ weights, atol=1e-4)
+  after = [v.numpy() for v in base.trainable_variables]
+  model.initialize(x[:32] * 0.5 + 0.25)  # No longer at the spec's start: left alone.
+  for old, variable in zip(after, base.trainable_variables):
+    np.testing.assert_array_equal(old, variable.numpy())
 
 
 def test_accuracy_declares_higher_is_better():

@@ -2,6 +2,7 @@
 
 import importlib.util
 import pathlib
+import sys
 import types
 
 import numpy as np
@@ -13,6 +14,8 @@ BENCHMARK = pathlib.Path(__file__).resolve().parents[2] / 'benchmarks' / 'sklear
 
 
 def _benchmark():
+  if str(BENCHMARK.parent) not in sys.path:  # As `python benchmarks/sklearn_rbm.py` has it.
+    sys.path.insert(0, str(BENCHMARK.parent))
   spec = importlib.util.spec_from_file_location('sklearn_rbm', BENCHMARK)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)

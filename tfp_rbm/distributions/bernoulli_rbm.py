@@ -90,9 +90,15 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     # Discrete support: no bijector from the reals, as for `tfd.Bernoulli`.
     return None
 
+  _annealing_scales_hidden_input = True
+
   def _free_energy(self, value, params):
+    return self._free_energy_from_hidden_input(
+        value, self._hidden_input(value, params), params)
+
+  def _free_energy_from_hidden_input(self, value, hidden_input, params):
     return (-tf.reduce_sum(params['visible_bias'] * value, axis=-1)
-            - tf.reduce_sum(tf.math.softplus(self._hidden_input(value, params)), axis=-1))
+            - tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
 
   def _visible_logits(self, hidden, params):
     return params['visible_bias'] + boltzmann_math.hidden_to_visible(

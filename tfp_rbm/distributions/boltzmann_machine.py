@@ -398,6 +398,22 @@ class BoltzmannMachine(tfp.distributions.AutoCompositeTensorDistribution):
       overrides['log_normalizer'] = None  # The model's estimate is not the annealed one's.
     return self.copy(**overrides)
 
+  def annealing_step(self, chain_state, beta_from, beta_to, seed, proposal=None):
+    """One step of the AIS/RAISE walk: `(log f_to(s) - log f_from(s), s' ~ T_to(s))`.
+
+    `f_beta` is the unnormalized density of the chains' variable under
+    `annealed(beta, proposal)` and `T_beta` its Gibbs sweep; the log-ratio is
+    float64 (each `log f` is computed in the machine's dtype). This default
+    evaluates each temperature's machine on its own; a base may compute the
+    same quantities sharing work between them (the RBMs: one `W^T v` for
+    both temperatures and the sweep's hidden layer).
+    """
+    to = self.annealed(beta_to, proposal)
+    frm = self.annealed(beta_from, proposal)
+    log_ratio = (tf.cast(to.chain_unnormalized_log_prob(chain_state), tf.float64)
+                 - tf.cast(frm.chain_unnormalized_log_prob(chain_state), tf.float64))
+    return log_ratio, to.gibbs_step(chain_state, seed)
+
   def fit_proposal(self, points, name='fit_proposal'):
     """The `beta = 0` machine of the annealing path fit to `points`.
 

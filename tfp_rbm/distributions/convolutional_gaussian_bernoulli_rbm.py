@@ -16,17 +16,30 @@ from tfp_rbm.internal import validation
 __all__ = ['ConvolutionalGaussianBernoulliRBM']
 
 _PADDINGS = ('SAME', 'VALID')
+_EVENT_STRUCTURES = ('flat', 'levels')
 
 
 class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
   """Gaussian-Bernoulli RBM whose weights are convolutions onto one shared hidden map.
 
   The visible units are `L` spatial tensors `v_l` of shape `[H_l, W_l, C_l]`
-  (a multi-scale flow's outputs), flattened and concatenated into one event
-  vector of `D = sum_l H_l W_l C_l` units, so that the machine drops into
-  `tfd.TransformedDistribution` with a flow returning flat latents. The
-  hidden units form one binary map of shape `[h, w, K]`, flattened in
-  row-major order into `H = h w K` units.
+  (a multi-scale flow's outputs). With `event_structure='flat'` they are
+  flattened and concatenated into one event vector of `D = sum_l H_l W_l C_l`
+  units, so that the machine drops into `tfd.TransformedDistribution` with a
+  flow returning flat latents; with `event_structure='levels'` the event is
+  the list of the `L` images (`event_shape` a list of `TensorShape`s,
+  `dtype` a list), for a flow returning its latent per level
+  (`tfp_rbm.flows.glow(..., latent_structure='levels')`). The hidden units
+  form one binary map of shape `[h, w, K]`, flattened in row-major order into
+  `H = h w K` units.
+
+  Both forms are one machine: the parameters (`visible_bias`, `scale`) and
+  the chains' variable stay flat vectors of `D` units in either. The
+  per-level form's chain methods (`initial_chain_state`, `gibbs_step`,
+  `surrogate_log_normalizer`, `annealed`, `fit_proposal`, ...) are those of
+  its flat twin `flat_form` (same parameters), whose scalar `dtype` the
+  samplers and AIS read; `log_prob`, `sample`, `mean`, `free_energy` and
+  `hidden_probs` take and give lists.
 
   #### Mathematical Details
 
@@ -73,6 +86,16 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
   levels = rbm.split_levels(v)                      # [64, 16, 16, 6], ...
   ```
 
+  Over a Glow that returns its latents per level:
+
+  ```python
+  per_level = rbm.copy(event_structure='levels')
+  flow = tfp_rbm.flows.glow(image_shape=[32, 32, 3], num_levels=3,
+                            latent_structure='levels')
+  model = tfd.TransformedDistribution(per_level.with_log_normalizer(log_z), flow)
+  per_level.sample(8, seed=(0, 2))                  # [8, 16, 16, 6], [8, 8, 8, 12], ...
+  ```
+
   #### References
 
   [1] Grathwohl, W., Li, X., Swersky, K., Hashemi, M., Jacobsen, J.-H.,
@@ -90,7 +113,7 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
   def __init__(self, filters, strides, visible_bias, hidden_bias, scale, level_shapes,
                padding='SAME', log_normalizer=None, max_enumeration_bits=20,
                validate_args=False, allow_nan_stats=True,
-               name='ConvolutionalGaussianBernoulliRBM'):
+               name='ConvolutionalGaussianBernoulliRBM', event_structure='flat'):
     """Builds a shared convolutional Gaussian-Bernoulli RBM.
 
     Args:
@@ -115,10 +138,13 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
       validate_args: check finiteness of parameters and data and `scale > 0`.
       allow_nan_stats: TFP's flag, kept for interface compatibility.
       name: name scope of the ops.
+      event_structure: `'flat'`: the event is the vector of `D` units;
+        `'levels'`: the list of the `L` images `[H_l, W_l, C_l]`.
 
     Raises:
       ValueError: naming the argument, if the number of levels, a filter's
-        channels or a level's hidden map disagree.
+        channels or a level's hidden map disagree, or `event_structure` is
+        not `'flat'` or `'levels'`.
     """
     parameters = dict(locals())
     if not isinstance(filters, (list, tuple)):
@@ -137,9 +163,16 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
       raise ValueError(f"Argument `padding` must be 'SAME' or 'VALID'; got {padding!r}.")
     self._padding = padding
     self._hidden_map_shape = self._check_filters()
+    if event_structure not in _EVENT_STRUCTURES:
+      raise ValueError("Argument `event_structure` must be 'flat' or 'levels'; got "
+                       f'{event_structure!r}.')
+    self._event_structure = event_structure
     # The core's constructor: `GaussianBernoulliRBM.__init__` fixes its own arguments.
     super(gaussian_bernoulli_rbm.GaussianBernoulliRBM, self).__init__(
         parameters, max_enumeration_bits, validate_args, allow_nan_stats, name)
+    self._flat_form = self
+    if event_structure == 'levels':
+      self._flat_form = type(self)(**dict(self.parameters, event_structure='flat'))
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
@@ -173,6 +206,23 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
     return self._level_shapes
 
   @property
+  def event_structure(self):
+    """`'flat'` (the event is one vector) or `'levels'` (a list of images)."""
+    return self._event_structure
+
+  @property
+  def flat_form(self):
+    """This machine with a flat event (itself when flat): its chains, AIS and RAISE."""
+    return self._flat_form
+
+  @property
+  def dtype(self):
+    """The dtype; for `event_structure='levels'`, one per level (TFP's structure)."""
+    if getattr(self, '_event_structure', 'flat') == 'levels':
+      return [self._dtype] * len(self._level_shapes)
+    return self._dtype
+
+  @property
   def hidden_map_shape(self):
     """`[h, w, K]`, the shape of the hidden map."""
     return self._hidden_map_shape
@@ -189,7 +239,14 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
   def num_hidden(self):
     return int(np.prod(self._hidden_map_shape))
 
+  def _event_shape(self):
+    if self._event_structure == 'levels':
+      return [tf.TensorShape(shape) for shape in self._level_shapes]
+    return tf.TensorShape([self.num_visible])
+
   def _event_shape_tensor(self):
+    if self._event_structure == 'levels':
+      return [np.array(shape, np.int32) for shape in self._level_shapes]
     return np.array([self.num_visible], np.int32)
 
   def _check_filters(self):
@@ -251,10 +308,182 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
 
   def split_levels(self, value):
     """`value`, `[..., D]`, as the list of its levels, each `[..., H_l, W_l, C_l]`."""
-    value = tf.convert_to_tensor(value, dtype=self.dtype, name='value')
+    value = tf.convert_to_tensor(value, dtype=self._dtype, name='value')
     sizes = [int(np.prod(shape)) for shape in self._level_shapes]
     return [tf.reshape(part, ps.concat([ps.shape(part)[:-1], shape], 0))
             for part, shape in zip(tf.split(value, sizes, axis=-1), self._level_shapes)]
+
+  def merge_levels(self, levels, arg='levels'):
+    """The list of `L` levels `[..., H_l, W_l, C_l]` as one vector `[..., D]`.
+
+    The inverse of `split_levels`. A list of another length, or a level of
+    another shape, is refused statically with a `ValueError` naming `arg`.
+    """
+    levels = self._checked_levels(levels, arg)
+    return tf.concat([tf.reshape(level, ps.concat([ps.shape(level)[:-3], [-1]], 0))
+                      for level in levels], axis=-1)
+
+  def _checked_levels(self, levels, arg):
+    """`levels` as a list of tensors, each checked against its level's shape, naming `arg`."""
+    expected = len(self._level_shapes)
+    if not isinstance(levels, (list, tuple)) or len(levels) != expected:
+      given = (f'a list of {len(levels)}' if isinstance(levels, (list, tuple))
+               else f'one {type(levels).__name__}')
+      shapes = [list(shape) for shape in self._level_shapes]
+      raise ValueError(f'Argument `{arg}` must be a list of {expected} levels of shapes '
+                       f'[..., H, W, C] {shapes} (`level_shapes`); got {given}.')
+    checked = []
+    for level, (value, shape) in enumerate(zip(levels, self._level_shapes)):
+      value = validation.convert_value(value, self._dtype, f'{arg}[{level}]')
+      if value.dtype != self._dtype:
+        raise TypeError(f'Argument `{arg}[{level}]` has dtype {value.dtype.name}, but the '
+                        f'distribution has dtype {self._dtype.name}.')
+      if value.shape.rank is not None and (
+          value.shape.rank < 3 or not value.shape[-3:].is_compatible_with(shape)):
+        raise ValueError(f'Argument `{arg}[{level}]` must have shape [..., {shape[0]}, '
+                         f'{shape[1]}, {shape[2]}] (`level_shapes[{level}]`); got shape '
+                         f'{value.shape}.')
+      checked.append(value)
+    leading = [value.shape[:-3] for value in checked]
+    if all(shape.rank is not None for shape in leading):
+      try:
+        for shape in leading[1:]:
+          tf.broadcast_static_shape(leading[0], shape)
+      except ValueError:
+        raise ValueError(f'Argument `{arg}`: the levels\' leading dimensions '
+                         f'{[s.as_list() for s in leading]} differ; they must be one '
+                         'sample_shape + batch_shape.') from None
+    return checked
+
+  def _as_flat(self, value, arg):
+    """A flat event from `value`: merged from a list of levels, else as it is."""
+    if isinstance(value, (list, tuple)):
+      return self.merge_levels(value, arg)
+    return value
+
+  # -- The per-level form: TFP's structured event around the flat twin --------
+
+  # The chains' variable is the flat vector in both forms: the core's methods over it
+  # run on the flat twin (the per-level form's scalar dtype lives there).
+
+  def _flat_core(self):
+    return super(ConvolutionalGaussianBernoulliRBM, self._flat_form)
+
+  def initial_chain_state(self, num_chains, seed):
+    return self._flat_core().initial_chain_state(num_chains, seed)
+
+  def gibbs_step(self, chain_state, seed):
+    return self._flat_core().gibbs_step(chain_state, seed)
+
+  def chain_unnormalized_log_prob(self, chain_state):
+    return self._flat_core().chain_unnormalized_log_prob(chain_state)
+
+  def surrogate_log_normalizer(self, chain_state):
+    return self._flat_core().surrogate_log_normalizer(chain_state)
+
+  def log_normalizer_in_use(self, name='log_normalizer_in_use'):
+    return self._flat_core().log_normalizer_in_use(name=name)
+
+  def exact_log_normalizer(self, chunk_bits=12, name='exact_log_normalizer'):
+    return self._flat_core().exact_log_normalizer(chunk_bits=chunk_bits, name=name)
+
+  def log_normalizer_from_chain(self, chain_log_normalizer):
+    return self._flat_core().log_normalizer_from_chain(chain_log_normalizer)
+
+  def annealed(self, beta, proposal=None):
+    """The core's `annealed`: a flat machine (the chains' machine) in both forms."""
+    return self._flat_core().annealed(beta, proposal)
+
+  def proposal_log_normalizer(self, proposal=None):
+    return self._flat_core().proposal_log_normalizer(proposal)
+
+  def _call_log_prob(self, value, name, **kwargs):
+    return super()._call_log_prob(self._structured_value(value), name, **kwargs)
+
+  def _call_prob(self, value, name, **kwargs):
+    return super()._call_prob(self._structured_value(value), name, **kwargs)
+
+  def _call_unnormalized_log_prob(self, value, name, **kwargs):
+    return super()._call_unnormalized_log_prob(self._structured_value(value), name, **kwargs)
+
+  def _structured_value(self, value):
+    """For the per-level form, `value` checked level by level (naming `value`)."""
+    if self._event_structure == 'levels':
+      return self._checked_levels(value, 'value')
+    return value
+
+  def _sample_control_dependencies(self, x, arg='value'):
+    if self._event_structure == 'levels':
+      return self._flat_form._sample_control_dependencies(  # pylint: disable=protected-access
+          self.merge_levels(x, arg), arg)
+    return super()._sample_control_dependencies(x, arg)
+
+  def _log_unnormalized(self, value, params):
+    if self._event_structure == 'levels':
+      value = self.merge_levels(value, 'value')
+    return super()._log_unnormalized(value, params)
+
+  def _log_normalizer_in_use(self, params):
+    if self._event_structure == 'levels':
+      return self._flat_form._log_normalizer_in_use(params)  # pylint: disable=protected-access
+    return super()._log_normalizer_in_use(params)
+
+  def _sample_n(self, n, seed=None, num_steps=None, initial_state=None):
+    """Flat chains; the per-level form splits their states (`initial_state` flat or levels)."""
+    if self._event_structure == 'flat':
+      return super()._sample_n(n, seed=seed, num_steps=num_steps, initial_state=initial_state)
+    if initial_state is not None:
+      initial_state = self._as_flat(initial_state, 'initial_state')
+    return self.split_levels(self._flat_form._sample_n(  # pylint: disable=protected-access
+        n, seed=seed, num_steps=num_steps, initial_state=initial_state))
+
+  def _mean(self):
+    if self._event_structure == 'levels':
+      return self.split_levels(self._flat_form._mean())  # pylint: disable=protected-access
+    return super()._mean()
+
+  def _variance(self):
+    if self._event_structure == 'levels':
+      return self.split_levels(self._flat_form._variance())  # pylint: disable=protected-access
+    return super()._variance()
+
+  def _stddev(self):
+    if self._event_structure == 'levels':
+      return self.split_levels(self._flat_form._stddev())  # pylint: disable=protected-access
+    return super()._stddev()
+
+  def _default_event_space_bijector(self):
+    if self._event_structure == 'levels':
+      return tfp.bijectors.JointMap([tfp.bijectors.Identity(validate_args=self.validate_args)
+                                     for _ in self._level_shapes])
+    return super()._default_event_space_bijector()
+
+  def fit_proposal(self, points, name='fit_proposal'):
+    """The core's `fit_proposal`, on flat points or on a list of levels."""
+    return self._flat_core().fit_proposal(self._as_flat(points, 'points'), name=name)
+
+  def free_energy(self, value, name='free_energy'):
+    """`F(v)`, on a flat `value` or a list of levels; shape `sample_shape + batch_shape`."""
+    return self._flat_core().free_energy(self._as_flat(value, 'value'), name=name)
+
+  def hidden_probs(self, visible, name='hidden_probs'):
+    """`p(h = 1 | v)`, `[..., h w K]`, from a flat `visible` or a list of levels."""
+    return self._flat_core().hidden_probs(self._as_flat(visible, 'visible'), name=name)
+
+  def visible_distribution(self, hidden, name='visible_distribution'):
+    """`p(v | h)`; for the per-level form, over the list of levels (a `tfb.Split` of it)."""
+    flat = self._flat_core().visible_distribution(hidden, name=name)
+    if self._event_structure == 'flat':
+      return flat
+    return tfp.distributions.TransformedDistribution(flat, self._levels_bijector())
+
+  def _levels_bijector(self):
+    """`tfb` composition from the flat vector `[..., D]` to the list of levels."""
+    sizes = [int(np.prod(shape)) for shape in self._level_shapes]
+    return tfp.bijectors.Chain([
+        tfp.bijectors.JointMap([tfp.bijectors.Reshape(shape, [size])
+                                for shape, size in zip(self._level_shapes, sizes)]),
+        tfp.bijectors.Split(sizes, axis=-1)])
 
   # -- The products `W^T v` and `W h`, as convolutions --------------------------
 

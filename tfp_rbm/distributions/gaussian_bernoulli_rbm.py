@@ -141,10 +141,17 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     return params['hidden_bias'] + boltzmann_math.visible_to_hidden(
         visible / params['scale'], params['weights'])
 
+  # The path's `W_beta = beta (s_beta / sigma) W` divides out with `v / s_beta`.
+  _annealing_scales_hidden_input = True
+
   def _free_energy(self, value, params):
+    return self._free_energy_from_hidden_input(
+        value, self._hidden_input(value, params), params)
+
+  def _free_energy_from_hidden_input(self, value, hidden_input, params):
     scale = params['scale']
     return (tf.reduce_sum(tf.square((value - params['visible_bias']) / scale), axis=-1) / 2.
-            - tf.reduce_sum(tf.math.softplus(self._hidden_input(value, params)), axis=-1))
+            - tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
 
   def _visible_mean(self, hidden, params):
     """`E[v | h] = b + sigma * (W h)`."""

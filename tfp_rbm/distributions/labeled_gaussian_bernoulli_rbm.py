@@ -55,6 +55,12 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
   `GaussianBernoulliRBM`'s with `U_beta = beta U` and `d_beta = beta d`; at
   `beta = 0` the label is uniform and adds `log K` to the proposal's log Z.
 
+  Under a flow, start it with a hidden unit per class (`U_yj = s [j = y]`,
+  `c_j = -s/2`), as the `'labeled_gaussian_bernoulli_rbm'` spec kind does:
+  from small symmetric `U` (as below) `p(y | v)` is nearly flat and the
+  label units barely learn while the flow moves the latents
+  (docs/labels.md).
+
   #### Examples
 
   ```python

@@ -163,6 +163,12 @@ class RestrictedBoltzmannMachine(boltzmann_machine.BoltzmannMachine):
     hidden = self._sample_hidden(visible, params, hidden_seed)
     return self._sample_visible(hidden, params, visible_seed)
 
+  def _free_energy_from_hidden_input(self, value, hidden_input, params):
+    """`F(v)` given its hidden input `c + W^T v`, for the classes that declare
+    `_annealing_scales_hidden_input`."""
+    raise NotImplementedError(
+        f'{type(self).__name__} declares no free energy from the hidden input.')
+
   # -- Exact statistics over the visible states -----------------------------
 
   def _statistic_layer_size(self, statistic):
@@ -221,6 +227,50 @@ class RestrictedBoltzmannMachine(boltzmann_machine.BoltzmannMachine):
     return averages['log_ratio'][..., 0] - log_z + log_z_other
 
   # -- The annealing path ---------------------------------------------------
+
+  # Declared True in the body of a class (it is not inherited: a subclass may
+  # change the energy) whose `{0, 1}` hidden units have the logit
+  # `_hidden_input`, whose free energy is `_free_energy_from_hidden_input`,
+  # and whose annealing path scales the hidden input by `beta`:
+  # `c_beta + W_beta^T (v / s_beta) = beta (c + W^T (v / sigma))`. Then
+  # `annealing_step` computes that product once, for both temperatures and
+  # for the sweep's hidden layer: two products a step, a Gibbs sweep's.
+  _annealing_scales_hidden_input = False
+
+  def annealing_step(self, chain_state, beta_from, beta_to, seed, proposal=None):
+    """`(log f_to(v) - log f_from(v), v' ~ T_to(v))`, sharing `W^T v` where declared.
+
+    With `g = c + W^T v` (the model's hidden input) and the path's
+    `g_beta = beta g`:
+
+    ```none
+    log f_beta(v) = -F_beta(v) = -(visible energy at beta) + sum_j softplus(beta g_j)
+    h ~ Bernoulli(sigmoid(beta_to g)),   v' ~ p_to(v | h)
+    ```
+
+    the same quantities, the same seeds and noise as the default (two
+    annealed machines, each evaluated and swept on its own), up to rounding.
+    """
+    if not type(self).__dict__.get('_annealing_scales_hidden_input', False):
+      return super().annealing_step(chain_state, beta_from, beta_to, seed, proposal)
+    chain_state = tf.convert_to_tensor(chain_state, dtype=self.dtype)
+    params = self._read_parameters()
+    params.update(self._proposal_parameters(proposal))
+    beta_from = tf.convert_to_tensor(beta_from, dtype=self.dtype)
+    beta_to = tf.convert_to_tensor(beta_to, dtype=self.dtype)
+    hidden_input = self._hidden_input(chain_state, params)
+    params_to = dict(params, **self._annealed_parameters(beta_to, params))
+    params_from = dict(params, **self._annealed_parameters(beta_from, params))
+    input_to = beta_to * hidden_input
+    log_ratio = (
+        tf.cast(-self._free_energy_from_hidden_input(chain_state, input_to, params_to),
+                tf.float64)
+        - tf.cast(-self._free_energy_from_hidden_input(
+            chain_state, beta_from * hidden_input, params_from), tf.float64))
+    # The seeds of `_gibbs_step`, so that the draws are those of the default.
+    hidden_seed, visible_seed = tfp.random.split_seed(seed, salt='gibbs_step')
+    hidden = noise.bernoulli_sample(input_to, hidden_seed)
+    return log_ratio, self._sample_visible(hidden, params_to, visible_seed)
 
   def _annealed_parameters(self, beta, params):
     return dict(weights=beta * params['weights'],

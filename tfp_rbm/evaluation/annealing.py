@@ -8,7 +8,9 @@ log-density of its chain variable (`chain_unnormalized_log_prob`); this
 module only walks it.
 
 `annealing_schedule` turns a number of temperatures or a user array into a
-validated schedule. `run_annealing` accumulates the importance log-weights,
+validated schedule. Each step asks the base for `annealing_step` (the two
+densities' log-ratio and the sweep, which an RBM computes from one `W^T x`).
+`run_annealing` accumulates the importance log-weights,
 in float64, along the path, forward (AIS) or in reverse (RAISE), as an
 XLA-compiled loop over blocks of temperatures with an optional progress bar
 between blocks.
@@ -138,36 +140,31 @@ def annealing_schedule(betas, schedule='linear'):
   return betas
 
 
-def _annealing_block(distribution, proposal, state, log_weights, betas,
-                     num_steps, first_step, seed, reverse):
-  """`num_steps` annealing steps over consecutive pairs of `betas`.
+def _log_ratio(distribution, proposal, state, beta_from, beta_to):
+  """`log f_to(x) - log f_from(x)` in float64, each machine evaluated on its own."""
+  dtype = distribution.dtype
+  to = distribution.annealed(tf.cast(beta_to, dtype), proposal)
+  frm = distribution.annealed(tf.cast(beta_from, dtype), proposal)
+  return (tf.cast(to.chain_unnormalized_log_prob(state), tf.float64)
+          - tf.cast(frm.chain_unnormalized_log_prob(state), tf.float64))
 
-  Forward (AIS), for each pair `(a, b)`: `w += log f_b(x) - log f_a(x)`,
-  then `x ~ T_b(x)`. Reverse (RAISE), with `betas` in decreasing order:
-  `x ~ T_a(x)`, then the same update of `w`. `f_beta` is the unnormalized
-  chain density at `beta`, `T_beta` its Gibbs sweep. Step `i` draws from
+
+def _annealing_block(distribution, proposal, state, log_weights, betas,
+                     num_steps, first_step, seed):
+  """`num_steps` annealing steps over consecutive pairs `(a, b)` of `betas`.
+
+  Each step is `w += log f_b(x) - log f_a(x)`, then `x ~ T_b(x)`, as the
+  distribution's `annealing_step` computes them (the RBMs share one `W^T x`
+  between the two densities and the sweep). Step `i` draws from
   `fold_in(seed, first_step + i)`, so results do not depend on the blocking.
   """
   dtype = distribution.dtype
 
-  def log_ratio(x, beta_from, beta_to):
-    to = distribution.annealed(tf.cast(beta_to, dtype), proposal)
-    frm = distribution.annealed(tf.cast(beta_from, dtype), proposal)
-    return (tf.cast(to.chain_unnormalized_log_prob(x), tf.float64)
-            - tf.cast(frm.chain_unnormalized_log_prob(x), tf.float64))
-
   def body(i, state, log_weights):
-    beta_a, beta_b = betas[i], betas[i + 1]
     step_seed = tf.random.experimental.stateless_fold_in(seed, first_step + i)
-    if reverse:
-      state = distribution.annealed(tf.cast(beta_a, dtype), proposal).gibbs_step(
-          state, step_seed)
-      log_weights = log_weights + log_ratio(state, beta_a, beta_b)
-    else:
-      log_weights = log_weights + log_ratio(state, beta_a, beta_b)
-      state = distribution.annealed(tf.cast(beta_b, dtype), proposal).gibbs_step(
-          state, step_seed)
-    return i + 1, state, log_weights
+    log_ratio, state = distribution.annealing_step(
+        state, tf.cast(betas[i], dtype), tf.cast(betas[i + 1], dtype), step_seed, proposal)
+    return i + 1, state, log_weights + log_ratio
 
   _, state, log_weights = tf.while_loop(
       lambda i, *_: i < num_steps, body,
@@ -205,8 +202,9 @@ def run_annealing(distribution, state, betas, seed, proposal=None,
   by detailed balance).
 
   Args:
-    distribution: a base with `annealed`, `gibbs_step` and
-      `chain_unnormalized_log_prob`.
+    distribution: a base with `annealing_step` (one step's log-ratio and
+      sweep), `annealed` and `chain_unnormalized_log_prob`: any
+      `BoltzmannMachine`.
     state: chain states, `sample_shape + batch_shape + chain_event_shape`.
     betas: schedule from `annealing_schedule`, increasing from 0 to 1 (given
       in this order for `reverse=True` too).
@@ -230,9 +228,17 @@ def run_annealing(distribution, state, betas, seed, proposal=None,
   """
   block_size = check_block_size(block_size)
   betas = annealing_schedule(betas)
-  if reverse:
-    betas = betas[::-1]
   num_steps = betas.size - 1
+  if reverse:
+    # RAISE's step k, `x ~ T_k(x)` then the weight at the new `x` for
+    # `(beta_k, beta_{k-1})`, regrouped into the forward form (the weight at
+    # `x`, then the sweep from the same `x`): the pairs `(beta_{k+1}, beta_k)`
+    # for k = K..1 (the first, `(1, 1)`, weighs 0), then the last weight,
+    # `(beta_1, beta_0)`, after the walk. Step i still sweeps at the same
+    # temperature from the same seed.
+    walk = np.concatenate([betas[-1:], betas[::-1][:-1]])
+  else:
+    walk = betas
   seed = tfp.random.sanitize_seed(seed, salt='run_annealing')
   state = tf.convert_to_tensor(state, dtype=distribution.dtype, name='state')
   if proposal is not None:
@@ -247,10 +253,12 @@ def run_annealing(distribution, state, betas, seed, proposal=None,
                  desc='RAISE' if reverse else 'AIS', unit='beta') as bar:
     for start in range(0, num_steps, block_size):
       steps = min(block_size, num_steps - start)
-      block = np.full(block_size + 1, betas[start + steps])
-      block[:steps + 1] = betas[start:start + steps + 1]
+      block = np.full(block_size + 1, walk[start + steps])
+      block[:steps + 1] = walk[start:start + steps + 1]
       state, log_weights = _annealing_block_xla(
           distribution, proposal, state, log_weights, tf.constant(block),
-          tf.constant(steps, tf.int32), tf.constant(start, tf.int32), seed, reverse)
+          tf.constant(steps, tf.int32), tf.constant(start, tf.int32), seed)
       bar.update(steps)
+  if reverse:
+    log_weights += _log_ratio(distribution, proposal, state, betas[1], betas[0])
   return state, log_weights

@@ -1,6 +1,7 @@
 """A Keras 3 model around `tfd.TransformedDistribution(base, flow)`."""
 
 import collections
+import contextlib
 import functools
 import json
 import math
@@ -23,6 +24,7 @@ from tfp_rbm.keras import base_log_normalizer as base_log_normalizer_lib
 from tfp_rbm.keras import callbacks as callbacks_lib
 from tfp_rbm.keras import metrics as metrics_lib
 from tfp_rbm.keras import specs
+from tfp_rbm.keras import stacked_steps
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -168,7 +170,7 @@ class FlowModel(keras.Model):
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
                num_bins=256, log_normalizer=None, training_enumeration_bits=None,
                training_bits_per_dim_interval=100, seed=0, dtype='float32', label_weight=1.,
-               dequantization='uniform', **kwargs):
+               dequantization='uniform', overlap_chains=False, **kwargs):
     """Builds base, flow and (for an intractable base) the chains and the log Z.
 
     Args:
@@ -206,6 +208,14 @@ class FlowModel(keras.Model):
         `tfp_rbm.dequantization.VariationalDequantizer` (e.g.
         `num_coupling_layers`, `hidden_units`, `event_shape`; default event
         shape the flow spec's `image_shape`, else `[event_size]`).
+      overlap_chains: draw each step's chains as their own XLA cluster,
+        which a step not compiled as a whole (Keras' default on CPU) runs
+        alongside the flow's forward and backward pass (they do not depend
+        on the chains). The chains of a step are still drawn with the
+        parameters before its update. Under `compile(jit_compile=True)` the
+        draw joins the step's one cluster. Default False: the draw is part
+        of the step's graph (graph-mode Gibbs sweeps; the executor may also
+        run them alongside the flow).
       **kwargs: passed to `keras.Model` (e.g. `name`).
     """
     super().__init__(**kwargs)
@@ -237,11 +247,18 @@ class FlowModel(keras.Model):
                                           self.seed)
     # Not model state: the last pixel values met outside {0, ..., num_bins - 1}.
     self._pixel_values = None if self.dequantizer is None else _PixelValues(num_bins)
+    if not isinstance(overlap_chains, bool):
+      raise TypeError(f'Argument `overlap_chains` must be a bool; got {overlap_chains!r}.')
+    self.overlap_chains = overlap_chains
     self._chain_config = dict(buffer_size=buffer_size, num_gibbs_steps=num_gibbs_steps,
                               reset_fraction=reset_fraction)
     self._base = (specs.build_base(base, self.event_size, dtype, seed,
                                    flow=flow if isinstance(flow, dict) else None)
                   if isinstance(base, dict) else base)
+    # A base over the flow's latent per level (`event_structure='levels'`) keeps its
+    # chains, log Z and AIS on its flat form; `_latent_form` gives the flow the levels.
+    self._latent_structure = getattr(self._base, 'event_structure', 'flat')
+    self._base = getattr(self._base, 'flat_form', self._base)
     _check_base(self._base, self.event_size)
     self._flow = self._make_flow(flow, preprocessing, dtype)
     # Not model state, so a plain object: neither `.keras` nor checkpoints save it.
@@ -294,6 +311,11 @@ class FlowModel(keras.Model):
     if preprocessing is not None:
       layers.append(bijectors.logit_preprocessing(dtype=dtype, **preprocessing))
     if isinstance(flow, dict):
+      if self._latent_structure == 'levels':
+        if flow.get('latent_structure', 'levels') != 'levels':
+          raise ValueError("Argument `flow` has latent_structure='flat', but the base takes "
+                           "the latent per level (event_structure='levels').")
+        flow = dict(flow, latent_structure='levels')
       layers.append(specs.build_flow(flow, dtype))
     elif flow is not None:
       layers.append(flow)
@@ -308,7 +330,10 @@ class FlowModel(keras.Model):
     data-dependent initialisation, which waits for the first real batch.
     """
     if self._flow is not None:
-      self._flow.forward(tf.zeros([1] + self._base.event_shape.as_list(), self.flow_dtype))
+      event_shape = self._latent_form(self._base).event_shape
+      zeros = lambda shape: tf.zeros([1] + shape.as_list(), self.flow_dtype)
+      self._flow.forward([zeros(shape) for shape in event_shape]
+                         if isinstance(event_shape, list) else zeros(event_shape))
     self.built = True
 
   def build(self, input_shape=None):
@@ -379,7 +404,12 @@ class FlowModel(keras.Model):
     return self._transformed(self.base_log_normalizer.normalized_base())
 
   def _transformed(self, base):
-    return base if self._flow is None else tfd.TransformedDistribution(base, self._flow)
+    return (base if self._flow is None
+            else tfd.TransformedDistribution(self._latent_form(base), self._flow))
+
+  def _latent_form(self, base):
+    """`base` (flat) in the form the flow's latent takes: its per-level form, or itself."""
+    return base.copy(event_structure='levels') if self._latent_structure == 'levels' else base
 
   def set_log_normalizer(self, log_normalizer):
     """Uses this estimate of the base's log Z (e.g. AIS) for `log_prob` and bits/dim.
@@ -395,15 +425,19 @@ class FlowModel(keras.Model):
     self.base_log_normalizer.assign(log_normalizer)
 
   def initialize(self, x):
-    """Data-dependent initialisation (ActNorm) from a batch (as `fit` takes it), eagerly."""
-    if self._flow is not None:
-      x = self._examples(x)
-      if self.dequantizer is not None:
-        self._pixel_values.record(x)
-        self._pixel_values.check('the data given')
-        x, _ = self._dequantized(x, salt=2)
-      self._check_range_now(x)
-      self._flow.inverse(x)
+    """Data-dependent initialisation from a batch (as `fit` takes it), eagerly.
+
+    ActNorm's, and the base's where its spec kind has one
+    (`specs.initialize_base`: the labelled RBM standardises on the latents).
+    """
+    x = self._examples(x)
+    if self.dequantizer is not None:
+      self._pixel_values.record(x)
+      self._pixel_values.check('the data given')
+      x, _ = self._dequantized(x, salt=2)
+    self._check_range_now(x)
+    z = x if self._flow is None else self._flow.inverse(x)
+    specs.initialize_base(self._specs['base'], self._base, z)
 
   # -- Variables: owned by the TFP objects, found by their checkpoint paths --
 
@@ -598,7 +632,12 @@ class FlowModel(keras.Model):
                              for root, variables in groups.items() if variables]
 
   def _update_metrics(self, base_log_prob, log_det, keep, log_normalizer, log_noise=None):
-    """Adds a batch to the bits/dim metrics (if `keep`) and returns their results.
+    """Adds a batch to the bits/dim metrics (if `keep`) and returns their results."""
+    self._record_bits_per_dim(base_log_prob, log_det, keep, log_normalizer, log_noise)
+    return self._bits_per_dim_metrics.result()
+
+  def _record_bits_per_dim(self, base_log_prob, log_det, keep, log_normalizer, log_noise=None):
+    """Adds a batch to the bits/dim metrics (if `keep`).
 
     `bits_per_dim` takes the batch only where `log_normalizer` (the base's
     log Z) is finite. With variational dequantization, `log_noise` is
@@ -616,7 +655,6 @@ class FlowModel(keras.Model):
     # The flow's term alone carries no quantization offset.
     self.flow_bpd_tracker.update_state(
         evaluation.bits_per_dim(log_det, self.event_size, num_bins=None), keep)
-    return self._bits_per_dim_metrics.result()
 
   def _examples(self, x, arg='x'):
     """`x` as `[N, event_size]`; refuses, naming `arg`, any shape but the documented ones.
@@ -661,15 +699,20 @@ class FlowModel(keras.Model):
     return tf.cast(labels, tf.int32)
 
   def _update_accuracy(self, z, labels, keep):
+    """Adds the batch's labelled examples to `accuracy`; returns `{'accuracy': ...}` or {}."""
+    self._record_accuracy(z, labels, keep)
+    return self._accuracy_result()
+
+  def _record_accuracy(self, z, labels, keep):
     """Adds the batch's labelled examples to `accuracy` (argmax of `p(y | z)`)."""
-    if self.accuracy_tracker is None:
-      return {}
-    if labels is not None:
+    if self.accuracy_tracker is not None and labels is not None:
       predicted = tf.argmax(self._base.label_posterior(z).logits_parameter(), axis=-1,
                             output_type=tf.int32)
       correct = tf.cast(tf.equal(predicted, labels), self.flow_dtype)
       self.accuracy_tracker.update_state(correct, keep & (labels != _UNLABELLED))
-    return {'accuracy': self.accuracy_tracker.result()}
+
+  def _accuracy_result(self):
+    return {} if self.accuracy_tracker is None else {'accuracy': self.accuracy_tracker.result()}
 
   def _dequantized(self, x, salt, step=0):
     """`((x + u) / num_bins, log q(u | x))` with `u ~ q`, or `(x, None)` for uniform.
@@ -693,13 +736,28 @@ class FlowModel(keras.Model):
       self._data_range.check('the data given')
 
   def train_step(self, data):
-    x = self._data(data)
+    """One training step on a batch `x`, `(x,)` or `(x, y)`; returns the metrics' results."""
+    self._train_batch(self._data(data), self._labels(data))
+    return self._train_results()
+
+  def _train_results(self):
+    """The training metrics' results, as a step returns them to Keras."""
+    return {'loss': self.loss_tracker.result(), **self._bits_per_dim_metrics.result(),
+            **self._accuracy_result()}
+
+  def _train_batch(self, x, labels):
+    """One update on a batch: chains, loss, the finite-update guard, the metrics' states.
+
+    `x` is `[N, event_size]` (`_examples`), `labels` int32 `[N]` or None.
+    Every step of `fit` runs this, Keras' (`train_step`) and the stacked
+    loop of `steps_per_execution` alike.
+    """
     pixels = x
-    labels = self._labels(data)
     chain_samples = None
     if self.chains is not None:
       batch_size = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
-      chain_samples = self.chains.advance(self._base, batch_size)
+      chain_samples = self.chains.advance(self._base, batch_size,
+                                          jit_compile=self.overlap_chains)
     variables = self.trainable_variables
     replica = tf.distribute.get_replica_context()
     z = None
@@ -743,13 +801,10 @@ class FlowModel(keras.Model):
     applied = training.apply_finite_update(self.optimizer, checked_loss, grads, variables,
                                            self.skipped_updates)
     self.loss_tracker.update_state(loss, applied)
-    results = {'loss': self.loss_tracker.result(),
-               **self._update_metrics(base_log_prob, log_det, applied, log_normalizer,
-                                      log_noise),
-               **self._update_accuracy(z, labels, applied)}
+    self._record_bits_per_dim(base_log_prob, log_det, applied, log_normalizer, log_noise)
+    self._record_accuracy(z, labels, applied)
     if self.base_log_normalizer is not None and self._updates_base(variables, grads):
       self.base_log_normalizer.forget(where=applied)
-    return results
 
   def _updates_base(self, variables, grads):
     """Whether an applied update changes the base's parameters (known when tracing)."""
@@ -781,7 +836,20 @@ class FlowModel(keras.Model):
     # Optimizer variables created inside the traced step would trace it twice.
     if not self.optimizer.built:
       self.optimizer.build(self.trainable_variables)
-    return super().make_train_function(force)
+    stacked = getattr(self.train_function, 'stacks_batches', False)
+    if getattr(self, '_fit_stacks_batches', False):
+      # `fit` feeds stacks of `steps_per_execution` batches (`stacked_steps`).
+      if force or not stacked:
+        self.train_function = stacked_steps.make_train_function(self)
+      return self.train_function
+    if stacked:
+      self.train_function = None
+    with _logs_reducible_across_workers(self, 'train_step'):
+      return super().make_train_function(force)
+
+  def make_test_function(self, force=False):
+    with _logs_reducible_across_workers(self, 'test_step'):
+      return super().make_test_function(force)
 
   def fit(self, *args, callbacks=None, **kwargs):
     """`keras.Model.fit`, warning whenever an update was skipped.
@@ -790,6 +858,15 @@ class FlowModel(keras.Model):
     Cholesky that failed), first validates the base's parameters
     (`tfp_rbm.training.validate_parameters`), which raises the base's own
     message when one left its valid region.
+
+    With `compile(steps_per_execution=k)`, `k > 1`, arrays (and a
+    `tf.data.Dataset` of batches of known length) are fed as stacks of `k`
+    batches, each read once and trained in one call of the step (a
+    `tf.while_loop`, XLA-compiled with `jit_compile`): the same updates as
+    `k` single steps, every example once per epoch, callbacks once per
+    execution as with Keras' own `steps_per_execution`
+    (`tfp_rbm.keras.stacked_steps`). Under a `tf.distribute` strategy, with
+    sample or class weights or `steps_per_epoch`, Keras' own loop runs.
     """
     # The range check first: data outside it also skip their update.
     callbacks = list(callbacks or []) + [_DataRangeCheck(), callbacks_lib.SkippedUpdatesWarning()]
@@ -797,11 +874,17 @@ class FlowModel(keras.Model):
     validation_data = kwargs.get('validation_data')
     if isinstance(validation_data, (tuple, list)) and len(validation_data) >= 2:
       self._check_labels_now(validation_data, {})
+    stacked = stacked_steps.fit_arguments(self, args, kwargs)
+    if stacked is not None:
+      args, kwargs = (), stacked
+    self._fit_stacks_batches = stacked is not None
     try:
       return super().fit(*args, callbacks=callbacks, **kwargs)
     except tf.errors.InvalidArgumentError:
       training.validate_parameters(self._base)
       raise
+    finally:
+      self._fit_stacks_batches = False
 
   def evaluate(self, *args, **kwargs):
     """`keras.Model.evaluate`, with the base's log Z enumerated once, not per batch.
@@ -857,7 +940,7 @@ class FlowModel(keras.Model):
       Samples, shape `[num_samples, event_size]`.
     """
     num_samples = validation.check_integer(num_samples, 'num_samples', minimum=1)
-    draw = self._base.sample
+    draw = self._latent_form(self._base).sample
     if labels is not None:
       self._require_labels('sample with `labels`')
       draw = functools.partial(draw, labels=labels)
@@ -932,7 +1015,7 @@ class FlowModel(keras.Model):
     config.update(event_size=self.event_size, num_bins=self.num_bins, seed=self.seed,
                   training_enumeration_bits=self.training_enumeration_bits,
                   dtype=self.flow_dtype.name, label_weight=self.label_weight,
-                  **self._specs, **self._chain_config)
+                  overlap_chains=self.overlap_chains, **self._specs, **self._chain_config)
     return config
 
 
@@ -1122,6 +1205,40 @@ def _check_label_format(labels, model, dtype=None, kind=None):
   if shape.rank is not None and shape.rank != 1:
     raise ValueError(f'Argument `y` must have shape [N], one label per example of `x`; got '
                      f'shape {shape.as_list()}.')
+
+
+@contextlib.contextmanager
+def _logs_reducible_across_workers(model, step):
+  """While Keras builds a step function: across workers, the step's scalar logs get an axis.
+
+  Keras 3 averages a step's logs over the workers of a
+  `MultiWorkerMirroredStrategy` with `strategy.reduce('MEAN', value, axis=0)`,
+  which fails on a scalar (tensorflow/tensorflow#72388); on a value of shape
+  `[1]` it is the mean over the replicas, a scalar again. Keras reads
+  `model.<step>` when it builds the function, so the wrapper is in place
+  only then. Elsewhere (one worker, any other strategy) nothing changes.
+  """
+  strategy = model.distribute_strategy
+  resolver = getattr(strategy, 'cluster_resolver', None)
+  spec = resolver.cluster_spec() if isinstance(
+      strategy, tf.distribute.MultiWorkerMirroredStrategy) and resolver is not None else None
+  num_workers = 0 if spec is None else sum(
+      spec.num_tasks(job) for job in ('chief', 'worker') if job in spec.jobs)
+  if num_workers <= 1:
+    yield
+    return
+  run_step = getattr(model, step)
+
+  def step_with_rank_one_logs(data):
+    return tf.nest.map_structure(
+        lambda value: tf.reshape(value, [1]) if value.shape.rank == 0 else value,
+        run_step(data))
+
+  object.__setattr__(model, step, step_with_rank_one_logs)  # Not tracked: no state.
+  try:
+    yield
+  finally:
+    object.__delattr__(model, step)
 
 
 def _stateless_seed(seed):

@@ -1,5 +1,7 @@
 """Persistent Gibbs chains kept in a replay buffer (EB-and-Flow Alg. 1)."""
 
+import weakref
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -24,7 +26,9 @@ class PersistentChains(tf.Module):
   `buffer_size` chains: `states` stacks them, replica `r` holding rows
   `[r * buffer_size, (r + 1) * buffer_size)`, so the checkpoint holds every
   replica's chains and restores each replica's own (into a strategy with the
-  same number of replicas).
+  same number of replicas). The rows each replica wrote are all-gathered
+  into every copy of the buffer (every device's, every worker's under
+  `MultiWorkerMirroredStrategy`), so the copies stay identical.
 
   The base must offer `initial_chain_state(n, seed)` and
   `gibbs_step(state, seed)` (every Boltzmann-machine base here does); for
@@ -81,13 +85,23 @@ class PersistentChains(tf.Module):
           trainable=False, name='states')
       self.seed = tf.Variable(loop_seed, trainable=False, name='seed')
 
-  def advance(self, base, num_chains):
+  def advance(self, base, num_chains, jit_compile=False):
     """Runs `num_gibbs_steps` sweeps on `num_chains` buffer chains and returns them.
+
+    The chains of update `t` are drawn from the buffer as update `t - 1`
+    left it and swept with the base's parameters before update `t` (PCD:
+    the negative phase uses the parameters the positive phase sees).
 
     Args:
       base: the base as it is now (its current parameters drive the chains).
       num_chains: int or int32 scalar tensor, in `[1, buffer_size]` (checked
         where its value is static).
+      jit_compile: compile the draw (pick, restart, sweeps) as its own XLA
+        function even inside a caller's graph that is not compiled: one
+        cluster that the caller's executor runs alongside the work that does
+        not depend on it (a flow's forward and backward pass). The same
+        chains either way; inside a compiled caller it joins the caller's
+        cluster.
 
     Returns:
       The advanced chains, shape `[num_chains] + batch_shape + event_shape`.
@@ -100,6 +114,19 @@ class PersistentChains(tf.Module):
     if replica is None:
       raise ValueError('`advance` runs in a replica context: call it inside `strategy.run`.')
     replica_id = tf.cast(replica.replica_id_in_sync_group, tf.int32)
+    draw = _compiled_draw if jit_compile else PersistentChains._draw
+    indices, chains, next_seed = draw(self, base, num_chains, replica_id)
+    written, written_indices = chains, indices
+    if replica.num_replicas_in_sync > 1:
+      # Every replica's chains, of every worker: each copy of the buffer (one
+      # per device and worker) gets all of them, so any worker's checkpoint
+      # holds every replica's chains.
+      written, written_indices = replica.all_gather([chains, indices], axis=0)
+    replica.merge_call(self._write_back, args=(written_indices, written, next_seed))
+    return chains
+
+  def _draw(self, base, num_chains, replica_id):
+    """`(indices, chains, next_seed)`: the buffer rows picked, swept, and the next seed."""
     seed, next_seed = tfp.random.split_seed(tf.convert_to_tensor(self.seed))
     pick_seed, reset_seed, noise_seed, gibbs_seed = tfp.random.split_seed(
         tf.random.experimental.stateless_fold_in(seed, replica_id), n=4)
@@ -111,12 +138,30 @@ class PersistentChains(tf.Module):
     restart = tf.reshape(restart, [num_chains] + [1] * (chains.shape.rank - 1))
     chains = tf.where(restart, base.initial_chain_state(num_chains, noise_seed), chains)
     chains = block_gibbs.run_gibbs(base, chains, self.num_gibbs_steps, gibbs_seed)
-    replica.merge_call(self._write_back, args=(indices, chains, next_seed))
-    return chains
+    return indices, chains, next_seed
 
   def _write_back(self, strategy, indices, chains, next_seed):
-    """Writes every replica's chains into its rows; runs in cross-replica context."""
-    local = strategy.experimental_local_results
-    self.states.scatter_update(tf.IndexedSlices(tf.concat(local(chains), 0),
-                                                tf.concat(local(indices), 0)))
-    self.seed.assign(local(next_seed)[0])
+    """Writes the gathered chains into their rows; runs in cross-replica context."""
+    first = lambda value: strategy.experimental_local_results(value)[0]
+    self.states.scatter_update(tf.IndexedSlices(first(chains), first(indices)))
+    self.seed.assign(first(next_seed))
+
+
+# Per buffer: {id(base): (base, the draw over that base as one XLA function)}.
+_COMPILED_DRAWS = weakref.WeakKeyDictionary()
+
+
+def _compiled_draw(chains, base, num_chains, replica_id):
+  """`chains._draw(base, ...)` as one XLA cluster (`advance(..., jit_compile=True)`).
+
+  The base is captured, not passed: a distribution holding variables cannot
+  cross a `tf.function` boundary from inside a graph. Traced once per buffer,
+  base and static `num_chains`.
+  """
+  draws = _COMPILED_DRAWS.setdefault(chains, {})
+  if id(base) not in draws:
+    buffer = weakref.ref(chains)  # The function must not keep the buffer alive.
+    draws[id(base)] = (base, tf.function(
+        lambda num_chains, replica_id: buffer()._draw(base, num_chains, replica_id),  # pylint: disable=protected-access
+        jit_compile=True, autograph=False))
+  return draws[id(base)][1](num_chains, replica_id)
