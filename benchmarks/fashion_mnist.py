@@ -1,4 +1,4 @@
-"""Benchmark: test bits/dim on Fashion-MNIST, Gaussian vs energy-based bases, equal time.
+"""Benchmark: Fashion-MNIST (or CIFAR-10) bits/dim, Gaussian vs energy-based bases, equal time.
 
 Issue 7's check of the claim that an RBM base is no worse than the Gaussian
 base of the same flow at an equal training budget. Rows (`--configs`):
@@ -10,7 +10,7 @@ base of the same flow at an equal training budget. Rows (`--configs`):
                                  levels (EB-and-Flow App. B: 3x3 filters,
                                  strides 2 and 1, onto one 7x7 hidden map of
                                  about `--num-hidden` units); `--convolutional`
-                                 runs the three Glow rows
+                                 runs the three Glow rows (on CIFAR-10: see below)
   flowpp-gaussian, flowpp-multicov, flowpp-dflow, flowpp-rbmflow
                                  Flow++-style flow x {N(0, I), full-covariance
                                  Gaussian, DiscreteMixture, SmoothedRBM}
@@ -27,17 +27,32 @@ The Flow++ rows also report the importance-weighted bound
 (`tfp_rbm.evaluation.importance_weighted_log_prob`, `--iw-samples` draws per
 test image, uniform or variational noise as the row trained with) and FID
 and IS of `--fid-samples` samples against as many test images, in the
-feature space of a small Fashion-MNIST classifier trained once and cached
-(`tfp_rbm.evaluation.ClassifierFeatures`): "FID in a Fashion-MNIST
+feature space of a small classifier of the data set, trained once and cached
+(`tfp_rbm.evaluation.ClassifierFeatures`): "FID in a Fashion-MNIST (CIFAR-10)
 classifier's feature space", comparable between rows, not with published
 Inception FIDs. `--ablation` runs the eleven Flow++ rows (RBM-Flow's
 Table 1 ablation) at toy sizes, 15 s per row, in about 8 minutes.
 
+`--dataset cifar10` runs the chosen rows on CIFAR-10 (32x32x3) instead,
+read by `tfp_rbm.datasets.load_numpy('cifar10', ...)`: a prepared TFDS copy,
+or the python batches of `cifar-10-python.tar.gz` (`data_batch_1` ...
+`data_batch_5`, `test_batch`, read without running pickle code) in
+`--data-dir`, `$TFP_RBM_DATA_DIR` or their `cifar-10-batches-py`
+subdirectory; without them the run stops at once, saying where it looked.
+Its Glow rows are EB-and-Flow's CIFAR-10 model
+(`tfp_rbm.keras.specs.eb_and_flow_cifar10`): Glow with 3 levels (latents
+16x16x6, 8x8x12, 4x4x48) of 4 steps each (128 hidden channels; the paper
+has 16 and 512), under the Gaussian, the dense RBM, or the shared
+convolutional RBM (5x5 stride 4, 3x3 stride 2, 3x3 stride 1 onto one 4x4
+hidden map of `--num-hidden / 16` filters; the paper's 100 filters are
+`--num-hidden 1600`). With `--quick`: 1 step per level, 8 hidden channels,
+one filter (16 hidden units, exact log Z).
+
 Every row is a `tfp_rbm.keras.FlowModel` (logit pre-processing, alpha 0.05;
 Adam; batch `--batch-size`) trained on real Fashion-MNIST, read by
 `tfp_rbm.datasets.load_numpy('fashion_mnist', ...)` (TFDS, local IDX files
-or Debian's /usr/share/datasets/fashion-mnist), for the same wall-clock
-budget `--minutes` (measured from the end of the first step, so that
+or Debian's /usr/share/datasets/fashion-mnist) or on CIFAR-10, for the same
+wall-clock budget `--minutes` (measured from the end of the first step, so that
 tracing and XLA compilation, which differ between rows, do not count
 against it), with fresh dequantization noise each step.
 The test images are dequantized with one fixed seed: the Gaussian-Bernoulli
@@ -61,7 +76,9 @@ The table prints the papers' figures beside the measured ones. EB-and-Flow
 NICE 4.05 -> 4.03, Glow 2.96 -> 2.90 (Gaussian -> RBM base), a plain RBM
 4.55. RBM-Flow / D-Flow (O'Connor & Vinci 2021) report bits/dim on CIFAR-10
 only (Gaussian 3.17, MultiCov 3.17, D-Flow 3.19, RBM-Flow 3.18): no
-Fashion-MNIST figure to compare with, and the table says so. A few minutes
+Fashion-MNIST figure to compare with, and the table says so. On CIFAR-10 the
+table shows EB-and-Flow's Glow 3.35 (Gaussian) and 3.36 (convolutional RBM
+base), a plain RBM 5.47, and RBM-Flow's four. A few minutes
 on a CPU is far from the papers' budgets: compare rows with each other, not
 with the papers' numbers.
 
@@ -73,6 +90,10 @@ Usage:
   python benchmarks/fashion_mnist.py --minutes 20 --configs nice-gaussian nice-rbm
   # Smoke run: tiny flows, 20 s per row, 200 test images, 100 temperatures:
   python benchmarks/fashion_mnist.py --quick
+  # Gaussian vs dense vs shared convolutional RBM base under Glow, on
+  # Fashion-MNIST, then on CIFAR-10 (the python batches in ~/data/cifar-10-batches-py):
+  python benchmarks/fashion_mnist.py --convolutional --minutes 20
+  python benchmarks/fashion_mnist.py --convolutional --dataset cifar10 --data-dir ~/data
   # The RBM-Flow ablation, uniform and variational dequantization, FID and IS:
   python benchmarks/fashion_mnist.py --ablation
   # Keep finished rows in a file; a rerun with the same settings reuses them,
@@ -95,11 +116,16 @@ import tensorflow as tf
 import tfp_rbm
 from tfp_rbm import evaluation
 from tfp_rbm.keras import FlowModel
+from tfp_rbm.keras import specs
 
 import device_option  # benchmarks/device_option.py: the --device option
 
-IMAGE_SHAPE = (28, 28, 1)
-EVENT_SIZE = 784
+# Each data set's image shape; a run's is `args.image_shape` (`_parse_args`), and
+# `IMAGE_SHAPE` / `EVENT_SIZE` are the default data set's.
+IMAGE_SHAPES = {'fashion_mnist': (28, 28, 1), 'cifar10': (32, 32, 3)}
+TITLES = {'fashion_mnist': 'Fashion-MNIST', 'cifar10': 'CIFAR-10'}
+IMAGE_SHAPE = IMAGE_SHAPES['fashion_mnist']
+EVENT_SIZE = int(np.prod(IMAGE_SHAPE))
 
 CONFIGS = {
     'nice-gaussian': ('nice', 'normal'),
@@ -136,6 +162,18 @@ PAPER = {
     'flowpp-dflow': None,
     'flowpp-rbmflow': None,
 }
+# On CIFAR-10: EB-and-Flow Table 2 (Glow, 3 levels x 16 steps) and RBM-Flow /
+# D-Flow (O'Connor & Vinci 2021, Flow++).
+PAPER_CIFAR10 = {
+    'glow-gaussian': '3.35 (EB-and-Flow, NF)',
+    'glow-convrbm': '3.36 (EB-and-Flow)',
+    'flowpp-gaussian': '3.17 (RBM-Flow paper)',
+    'flowpp-multicov': '3.17 (RBM-Flow paper)',
+    'flowpp-dflow': '3.19 (D-Flow)',
+    'flowpp-rbmflow': '3.18 (RBM-Flow)',
+}
+# A plain RBM (no flow), EB-and-Flow Table 2.
+PLAIN_RBM = {'fashion_mnist': 4.55, 'cifar10': 5.47}
 
 FULL_SIZES = dict(
     nice=dict(num_coupling_layers=4, hidden_units=1000, num_hidden_layers=5),
@@ -162,7 +200,15 @@ def _parse_args(argv=None):
                            '--quick sizes, 15 s per row (about 8 minutes)')
   parser.add_argument('--convolutional', action='store_true',
                       help='the three Glow rows: Gaussian, dense and shared convolutional '
-                           'RBM bases (EB-and-Flow App. B)')
+                           'RBM bases (EB-and-Flow App. B); with --dataset cifar10, '
+                           "EB-and-Flow's CIFAR-10 model: a 3-level Glow and 5x5/4, 3x3/2, "
+                           '3x3/1 filter banks onto a 4x4 hidden map of --num-hidden / 16 '
+                           'filters')
+  parser.add_argument('--dataset', default='fashion_mnist', choices=list(IMAGE_SHAPES),
+                      help='the images (default fashion_mnist); cifar10 needs a prepared '
+                           'TFDS copy or the python batches (data_batch_1 ... data_batch_5, '
+                           'test_batch) in --data-dir, $TFP_RBM_DATA_DIR or their '
+                           'cifar-10-batches-py subdirectory, and stops at once without them')
   parser.add_argument('--iw-samples', type=int, default=None,
                       help='noise draws per test image of the importance-weighted bound, '
                            'Flow++ rows (default 16; 8 with --quick or --ablation)')
@@ -230,28 +276,53 @@ def _parse_args(argv=None):
       setattr(args, name, small if quick else full)
   args.sizes = QUICK_SIZES if quick else FULL_SIZES
   args.xla = not (quick or args.no_xla)
+  args.image_shape = IMAGE_SHAPES[args.dataset]
   return args
 
 
-def _flow(flow_name, sizes, seed):
+def _event_size(args):
+  return int(np.prod(args.image_shape))
+
+
+def _cifar10_glow(args):
+  """EB-and-Flow's CIFAR-10 model at this run's Glow sizes: `FlowModel` arguments.
+
+  A 4 x 4 hidden map: `--num-hidden / 16` filters (at least one).
+  """
+  glow = args.sizes['glow']
+  return specs.eb_and_flow_cifar10(
+      num_steps=glow['num_steps'], hidden_channels=glow['hidden_channels'],
+      num_filters=max(1, round(args.num_hidden / 16)), seed=args.seed)
+
+
+def _flow(flow_name, args):
   """The flow's spec. `FlowModel` hands its flow flat vectors: the image flows'
-  specs name `IMAGE_SHAPE`, and the spec builder reshapes to it."""
-  shape = {'event_size': EVENT_SIZE} if flow_name == 'nice' else {'image_shape': IMAGE_SHAPE}
-  return {'builder': flow_name, 'seed': seed, **shape, **sizes[flow_name]}
+  specs name `args.image_shape`, and the spec builder reshapes to it. On
+  CIFAR-10 every Glow row has EB-and-Flow's 3-level Glow."""
+  if flow_name == 'glow' and args.dataset == 'cifar10':
+    return _cifar10_glow(args)['flow']
+  shape = ({'event_size': _event_size(args)} if flow_name == 'nice'
+           else {'image_shape': args.image_shape})
+  return {'builder': flow_name, 'seed': args.seed, **shape, **args.sizes[flow_name]}
 
 
-def _base(base_kind, num_hidden, recipe='margin', num_levels=2):
+def _base(base_kind, args, recipe='margin'):
+  num_hidden, event_size = args.num_hidden, _event_size(args)
+  if base_kind == 'convolutional_gaussian_bernoulli_rbm' and args.dataset == 'cifar10':
+    # Latents [16, 16, 6], [8, 8, 12], [4, 4, 48]: strides 4, 2, 1 onto a 4x4 map.
+    return _cifar10_glow(args)['base']
   if base_kind == 'convolutional_gaussian_bernoulli_rbm':
     # Latents [14, 14, c] (and [7, 7, 8]): stride 2, then 1, onto a 7x7 map.
+    num_levels = args.sizes['glow']['num_levels']
     return {'kind': base_kind, 'kernel_sizes': [3] * num_levels,
             'strides': [2, 1][:num_levels], 'num_filters': max(1, round(num_hidden / 49))}
   if base_kind == 'gaussian_bernoulli_rbm':
     return {'kind': base_kind, 'num_hidden': num_hidden}
   if base_kind == 'smoothed_rbm' and recipe == 'paper':
-    return {'kind': base_kind, 'first_group_size': EVENT_SIZE - num_hidden, 'delta': 2.5,
+    return {'kind': base_kind, 'first_group_size': event_size - num_hidden, 'delta': 2.5,
             'max_norm': 1.0, 'weight_scale': 0.0}
   if base_kind == 'smoothed_rbm':
-    return {'kind': base_kind, 'first_group_size': EVENT_SIZE - num_hidden}
+    return {'kind': base_kind, 'first_group_size': event_size - num_hidden}
   if base_kind == 'discrete_mixture' and recipe == 'paper':
     return {'kind': base_kind, 'initial_delta': 1.0, 'trainable_delta': False}
   return {'kind': base_kind}
@@ -309,7 +380,7 @@ def _evaluate(model, train_images, test_images, args):
   that `model.evaluate` reports. Any estimate of log Z shifts bits/dim by
   `log Z / (D log 2)`.
   """
-  to_bits = lambda log_z: float(log_z) / (EVENT_SIZE * np.log(2.))
+  to_bits = lambda log_z: float(log_z) / (_event_size(args) * np.log(2.))
   proposal = (None if model.chains is None
                     else _proposal(model, train_images, args))
   if isinstance(model.base, tfp_rbm.distributions.RestrictedBoltzmannMachine):
@@ -360,18 +431,23 @@ def _sample_quality(model, test_images, extractor, args):
   return result
 
 
-def _run(name, train_images, test_images, args, extractor=None):
+def _model(name, args):
+  """The row's `FlowModel`, built and not yet compiled or trained."""
   flow_name, base_kind, recipe, dequantization = _config(name)
   gibbs_steps = (args.paper_gibbs_steps if (base_kind, recipe) == ('smoothed_rbm', 'paper')
                  else args.gibbs_steps)
-  model = FlowModel(EVENT_SIZE, base=_base(base_kind, args.num_hidden, recipe,
-                                           args.sizes['glow']['num_levels']),
-                    flow=_flow(flow_name, args.sizes, args.seed),
-                    preprocessing={'alpha': 0.05}, buffer_size=args.buffer_size,
-                    num_gibbs_steps=gibbs_steps, seed=args.seed,
-                    dequantization=(dequantization if dequantization == 'uniform' else
-                                    {'kind': 'variational',
-                                     'hidden_units': args.dequantizer_width}))
+  return FlowModel(_event_size(args), base=_base(base_kind, args, recipe),
+                   flow=_flow(flow_name, args),
+                   preprocessing={'alpha': 0.05}, buffer_size=args.buffer_size,
+                   num_gibbs_steps=gibbs_steps, seed=args.seed,
+                   dequantization=(dequantization if dequantization == 'uniform' else
+                                   {'kind': 'variational',
+                                    'hidden_units': args.dequantizer_width}))
+
+
+def _run(name, train_images, test_images, args, extractor=None):
+  flow_name, _, _, dequantization = _config(name)
+  model = _model(name, args)
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), jit_compile=args.xla)
   if dequantization == 'variational':  # The pixels; the model draws the noise.
     batches = _pixel_batches(train_images, args.batch_size, args.seed, shuffle=True).repeat()
@@ -405,32 +481,35 @@ def _fmt(value):
 
 def _print_table(results, args):
   print()
-  print(f'Fashion-MNIST test bits/dim ({args.test_images} test images, the same '
+  title = TITLES[args.dataset]
+  print(f'{title} test bits/dim ({args.test_images} test images, the same '
         f'dequantization for every row of a kind); {args.minutes:.2f} min of training per row; '
         f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, '
         f"XLA {'on' if args.xla else 'off'}")
   header = (f"{'config':23s} {'params':>9s} {'steps':>6s} {'epochs':>6s} {'exact':>7s} "
             f"{'AIS':>7s} {'RAISE':>7s} {'AIS 3 s.e.':>15s} {'IW':>7s} {'FID':>7s} {'IS':>5s}"
-            '  paper (Fashion-MNIST)')
+            f'  paper ({title})')
   print(header)
   print('-' * len(header))
   for r in results:
     spread = r.get('ais_spread')
     spread = '-' if spread is None else f'{spread[0]:.3f}..{spread[1]:.3f}'
-    paper = PAPER.get(r['name']) or 'none published (CIFAR-10 only)'
+    paper = ((PAPER_CIFAR10.get(r['name']) or 'none published') if args.dataset == 'cifar10'
+             else PAPER.get(r['name']) or 'none published (CIFAR-10 only)')
     print(f"{r['name']:23s} {r['parameters']:9d} {r['steps']:6d} {r['epochs']:6.2f} "
           f"{_fmt(r.get('exact')):>7s} {_fmt(r.get('ais')):>7s} {_fmt(r.get('raise')):>7s} "
           f"{spread:>15s} {_fmt(r.get('iw')):>7s} {_fmt(r.get('fid')):>7s} "
           f"{'-' if r.get('inception_score') is None else format(r['inception_score'], '.2f'):>5s}"
           f'  {paper}')
-  print('Paper reference, EB-and-Flow Table 2: a plain RBM (no flow) 4.55 on Fashion-MNIST.')
+  print(f'Paper reference, EB-and-Flow Table 2: a plain RBM (no flow) '
+        f'{PLAIN_RBM[args.dataset]} on {title}.')
   print('AIS tends to be optimistic (low), RAISE conservative (high); the AIS 3 s.e. range '
         'comes from the spread of the AIS weights.')
   if any('iw' in r for r in results):
     print(f'Rows ending in -vd: exact/AIS are the variational bound (one draw of q per image). '
           f'IW: the importance-weighted bound, {args.iw_samples} draws per image (uniform or '
           f'variational noise as the row trained). FID/IS: {args.fid_samples} samples against '
-          f"{args.fid_samples} test images in a Fashion-MNIST classifier's feature space "
+          f"{args.fid_samples} test images in a {title} classifier's feature space "
           '(comparable between rows only).')
   if any(r['skipped'] for r in results):
     print('Skipped (non-finite) updates:',
@@ -440,7 +519,7 @@ def _print_table(results, args):
     gaussian = by_name.get(f'{flow_name}-gaussian')
     if gaussian is None:
       continue
-    for rbm_name in (f'{flow_name}-rbm', f'{flow_name}-rbmflow'):
+    for rbm_name in (f'{flow_name}-rbm', f'{flow_name}-convrbm', f'{flow_name}-rbmflow'):
       rbm = by_name.get(rbm_name)
       if rbm is None:
         continue
@@ -484,9 +563,25 @@ def _print_ablation(by_name):
 
 
 def _settings(args):
-  """Everything but the row names and the results file that a row's figures depend on."""
+  """Everything but the row names and the results file that a row's figures depend on.
+
+  The image shape follows from the data set, and the default data set is left out,
+  so that rows stored before `--dataset` existed are still reused.
+  """
   return {k: v for k, v in sorted(vars(args).items())
-          if k not in ('configs', 'results', 'save_dir', 'cache_dir')}
+          if k not in ('configs', 'results', 'save_dir', 'cache_dir', 'image_shape')
+          and not (k == 'dataset' and v == 'fashion_mnist')}
+
+
+def _load_images(args):
+  """`(train, test)` uint8 images of `args.dataset`; exits with the loader's message if absent."""
+  try:
+    return tuple(tfp_rbm.datasets.load_numpy(args.dataset, split, data_dir=args.data_dir)
+                 for split in ('train', 'test'))
+  except (FileNotFoundError, ValueError) as error:  # No files; a --data-dir that is no directory.
+    raise SystemExit(
+        f'--dataset {args.dataset}: cannot load the {TITLES[args.dataset]} images (the '
+        "loader's `data_dir` below is this script's --data-dir):\n{error}") from error
 
 
 def _finished_rows(args):
@@ -501,13 +596,13 @@ def _finished_rows(args):
 
 def main(argv=None):
   args = _parse_args(argv)
+  train_images, test_images = _load_images(args)  # First: without the files, stop at once.
+  test_images = test_images[:args.test_images]
   with device_option.placed(args.device):
     print(device_option.describe(args.device))
     keras.utils.set_random_seed(args.seed)
-    train_images = tfp_rbm.datasets.load_numpy('fashion_mnist', 'train', data_dir=args.data_dir)
-    test_images = tfp_rbm.datasets.load_numpy('fashion_mnist', 'test', data_dir=args.data_dir)
-    test_images = test_images[:args.test_images]
-    print(f'tfp_rbm {tfp_rbm.__version__}, TensorFlow {tf.__version__}: Fashion-MNIST, '
+    print(f'tfp_rbm {tfp_rbm.__version__}, TensorFlow {tf.__version__}: '
+          f'{TITLES[args.dataset]}, '
           f'{len(train_images)} train / {len(test_images)} test images; '
           f'rows: {", ".join(args.configs)}')
     finished = _finished_rows(args)
@@ -515,8 +610,9 @@ def main(argv=None):
     if args.fid_samples and any(_config(name)[0] == 'flowpp' for name in args.configs):
       start = time.time()
       extractor = evaluation.ClassifierFeatures.for_dataset(
-          'fashion_mnist', cache_dir=args.cache_dir, data_dir=args.data_dir)
-      print(f'FID/IS classifier: Fashion-MNIST test accuracy {extractor.test_accuracy:.3f} '
+          args.dataset, cache_dir=args.cache_dir, data_dir=args.data_dir)
+      print(f'FID/IS classifier: {TITLES[args.dataset]} test accuracy '
+            f'{extractor.test_accuracy:.3f} '
             f'(loaded or trained and cached in {time.time() - start:.0f} s)', flush=True)
     results = []
     for name in args.configs:
