@@ -121,6 +121,26 @@ def test_the_per_level_form_is_the_flat_machine_on_lists():
                              flat.visible_distribution(hidden).log_prob(x), rtol=1e-12)
 
 
+def test_ais_and_raise_take_the_per_level_form():
+  """`evaluation` estimates on the flat twin; RAISE takes the points as levels."""
+  from tfp_rbm import evaluation  # pylint: disable=g-import-not-at-top
+  flat = cases_convolutional.make_convolutional(tf.float64, seed=4)
+  levels = flat.copy(event_structure='levels')
+  x = flat.sample(3, seed=SEED, num_steps=2)
+  for method in ('exact', 'ais'):
+    by_levels = evaluation.log_normalizer(levels, method=method, num_chains=8, betas=20,
+                                          seed=SEED)
+    by_flat = evaluation.log_normalizer(flat, method=method, num_chains=8, betas=20, seed=SEED)
+    np.testing.assert_allclose(by_levels.log_normalizer, by_flat.log_normalizer, rtol=1e-12)
+  np.testing.assert_allclose(
+      evaluation.raise_log_prob(levels, flat.split_levels(x), num_chains_per_point=2, betas=20,
+                                seed=SEED),
+      evaluation.raise_log_prob(flat, x, num_chains_per_point=2, betas=20, seed=SEED),
+      rtol=1e-12)
+  with pytest.raises(ValueError, match='`x`'):
+    evaluation.raise_log_prob(levels, x, betas=20, seed=SEED)
+
+
 @pytest.mark.parametrize('dtype', [tf.float32, tf.float64], ids=str)
 def test_under_a_glow_that_returns_its_levels(dtype):
   # The machine over Glow's levels [4, 4, 2] and [2, 2, 8] onto a 2x2x2 map.

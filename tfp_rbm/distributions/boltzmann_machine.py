@@ -163,6 +163,21 @@ class BoltzmannMachine(tfp.distributions.AutoCompositeTensorDistribution):
     return self._max_enumeration_bits
 
   @property
+  def flat_form(self):
+    """This machine with its event one vector (itself, unless the event is a structure).
+
+    AIS, RAISE and the persistent chains run on it; a machine whose event
+    is a structure (the convolutional RBM's per-level form) returns its
+    flat twin, which shares its variables.
+    """
+    return self
+
+  def flat_event(self, value, arg='value'):
+    """`value`, an event of this machine, as an event of `flat_form` (here: itself)."""
+    del arg
+    return value
+
+  @property
   def enumerated_layer_size(self):
     """Units whose `2^n` states exact log Z enumerates."""
     return self._enumerated_layer_size()

@@ -313,6 +313,10 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
     return [tf.reshape(part, ps.concat([ps.shape(part)[:-1], shape], 0))
             for part, shape in zip(tf.split(value, sizes, axis=-1), self._level_shapes)]
 
+  def flat_event(self, value, arg='value'):
+    """`value` as an event of `flat_form`: the levels merged (`merge_levels`), or itself."""
+    return self.merge_levels(value, arg) if self._event_structure == 'levels' else value
+
   def merge_levels(self, levels, arg='levels'):
     """The list of `L` levels `[..., H_l, W_l, C_l]` as one vector `[..., D]`.
 

@@ -130,6 +130,7 @@ def log_normalizer(distribution, method='ais', num_chains=100, betas=1000,
       belief networks. ICML 2008.
   """
   annealing.check_annealable(distribution)
+  distribution = distribution.flat_form  # The chains run over one vector.
   if method == 'exact':
     value = distribution.exact_log_normalizer()
     return LogNormalizerEstimate(value, value, value, None, 'exact')

@@ -93,6 +93,8 @@ def raise_log_prob(distribution, x, num_chains_per_point=10, betas=1000,
         '`chains_run_over_event` (a base whose Markov chain runs over the data '
         f'variable, e.g. a RestrictedBoltzmannMachine); {type(distribution).__name__} '
         'runs its chains over another variable.')
+  x = distribution.flat_event(x, 'x')  # The reverse chains run over one vector.
+  distribution = distribution.flat_form
   num_chains_per_point = validation.check_integer(
       num_chains_per_point, 'num_chains_per_point', minimum=1)
   betas = annealing.annealing_schedule(betas, schedule)
