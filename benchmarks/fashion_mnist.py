@@ -581,7 +581,7 @@ def _load_images(args):
   except (FileNotFoundError, ValueError) as error:  # No files; a --data-dir that is no directory.
     raise SystemExit(
         f'--dataset {args.dataset}: cannot load the {TITLES[args.dataset]} images (the '
-        "loader's `data_dir` below is this script's --data-dir):\n{error}") from error
+        f"loader's `data_dir` below is this script's --data-dir):\n{error}") from error
 
 
 def _finished_rows(args):

@@ -2,17 +2,15 @@
 
 import argparse
 import ast
-import pathlib
-import sys
 
 import pytest
 import tensorflow as tf
 
-BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / 'benchmarks'
-sys.path.insert(0, str(BENCHMARKS))
-import device_option  # pylint: disable=g-import-not-at-top,wrong-import-position
+import benchmark_scripts
 
-SCRIPTS = sorted(p for p in BENCHMARKS.glob('*.py') if p.name != 'device_option.py')
+device_option = benchmark_scripts.load('device_option')
+SCRIPTS = sorted(p for p in benchmark_scripts.BENCHMARKS.glob('*.py')
+                 if p.name != 'device_option.py')
 
 
 def _called(path):

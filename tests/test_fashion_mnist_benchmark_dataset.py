@@ -1,6 +1,5 @@
 """benchmarks/fashion_mnist.py --dataset: CIFAR-10 rows from its files, a clear stop without."""
 
-import importlib.util
 import pathlib
 import sys
 
@@ -8,11 +7,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import benchmark_scripts
 import tfp_rbm
 from tfp_rbm.datasets import loading
 
 TESTS = pathlib.Path(__file__).resolve().parent
-BENCHMARK = TESTS.parent / 'benchmarks' / 'fashion_mnist.py'
 CIFAR10_LEVELS = [[16, 16, 6], [8, 8, 12], [4, 4, 48]]
 
 
@@ -24,12 +23,7 @@ def no_data_outside_tmp(monkeypatch):
 
 
 def _benchmark():
-  if str(BENCHMARK.parent) not in sys.path:  # As `python benchmarks/fashion_mnist.py` has it.
-    sys.path.insert(0, str(BENCHMARK.parent))
-  spec = importlib.util.spec_from_file_location('fashion_mnist_benchmark', BENCHMARK)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
+  return benchmark_scripts.load('fashion_mnist')
 
 
 def _write_cifar10(directory, per_batch):
@@ -56,27 +50,27 @@ def test_cifar10_convolutional_rows_are_built_for_32x32x3(tmp_path):
   written = _write_cifar10(tmp_path / 'cifar-10-batches-py', per_batch=2)
   benchmark = _benchmark()
   args = benchmark._parse_args(['--dataset', 'cifar10', '--convolutional', '--quick',
-                                '--data-dir', str(tmp_path)])
+                                '--data-dir', str(tmp_path), '--buffer-size', '8'])
   assert args.configs == ['glow-gaussian', 'glow-rbm', 'glow-convrbm']
   train_images, test_images = benchmark._load_images(args)
   np.testing.assert_array_equal(train_images, written['train'][0])
   assert test_images.shape == (2, 32, 32, 3)
   x = next(iter(tfp_rbm.datasets.dequantized_batches(test_images, 2, seed=0)))
   assert x.shape == [2, 3072]
-  latents = {}
-  for name in args.configs:
-    model = benchmark._model(name, args)
+  models = {name: benchmark._model(name, args) for name in args.configs}
+  for name, model in models.items():
     assert model.event_size == 3072 and model.base.event_shape == [3072], name
-    latents[name] = model.flow.inverse(x)
+  assert models['glow-rbm'].base.num_hidden == 16  # --quick's --num-hidden.
+  latents = {name: models[name].flow.inverse(x) for name in ('glow-gaussian', 'glow-convrbm')}
   # The smoke size of EB-and-Flow's CIFAR-10 model: its three levels, one filter, 4x4 map.
-  conv = benchmark._model('glow-convrbm', args).distribution.distribution
+  conv = models['glow-convrbm'].distribution.distribution
   assert conv.level_shapes == CIFAR10_LEVELS and conv.hidden_map_shape == [4, 4, 1]
   assert [z.shape.as_list() for z in latents['glow-convrbm']] == [
       [2] + shape for shape in CIFAR10_LEVELS]
-  # The three rows share one flow: the dense rows' flat latent is the levels, flattened.
+  # The rows share one flow (one spec): the Gaussian row's flat latent is the levels, flattened.
+  assert benchmark._flow('glow', args)['num_levels'] == 3
   flat = tf.concat([tf.reshape(z, [2, -1]) for z in latents['glow-convrbm']], axis=-1)
-  for name in ('glow-gaussian', 'glow-rbm'):
-    np.testing.assert_allclose(latents[name], flat, rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(latents['glow-gaussian'], flat, rtol=1e-5, atol=1e-5)
 
 
 def test_the_default_data_set_keeps_the_fashion_mnist_rows_and_stored_settings():

@@ -1,25 +1,17 @@
 """benchmarks/sklearn_rbm.py scores scikit-learn's RBM by the exact NLL ours uses."""
 
-import importlib.util
-import pathlib
-import sys
 import types
 
 import numpy as np
 import tensorflow as tf
 
+import benchmark_scripts
 from tfp_rbm import distributions
 
-BENCHMARK = pathlib.Path(__file__).resolve().parents[2] / 'benchmarks' / 'sklearn_rbm.py'
 
 
 def _benchmark():
-  if str(BENCHMARK.parent) not in sys.path:  # As `python benchmarks/sklearn_rbm.py` has it.
-    sys.path.insert(0, str(BENCHMARK.parent))
-  spec = importlib.util.spec_from_file_location('sklearn_rbm', BENCHMARK)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
+  return benchmark_scripts.load('sklearn_rbm')
 
 
 def test_sklearn_nll_is_our_exact_nll_for_the_same_parameters():
