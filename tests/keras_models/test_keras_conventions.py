@@ -185,3 +185,13 @@ def test_training_bits_per_dim_enumerates_on_its_schedule_only():
   np.testing.assert_allclose(history['bits_per_dim'][0], expected, rtol=1e-5)
   every = model.evaluate(x, verbose=0, return_dict=True)['bits_per_dim']
   assert abs(every - expected) > 1e-4  # the schedule left batches out
+
+
+def test_every_epoch_has_a_training_bits_per_dim():
+  """Epochs shorter than the interval still enumerate once: on their first step."""
+  x = _data(64)
+  model = _model(training_bits_per_dim_interval=100)
+  model.compile(optimizer=keras.optimizers.SGD(0.), jit_compile=False)  # weights stay put
+  history = model.fit(x, batch_size=16, epochs=3, verbose=0, shuffle=False).history
+  expected = model.evaluate(x[:16], verbose=0, return_dict=True)['bits_per_dim']
+  np.testing.assert_allclose(history['bits_per_dim'], [expected] * 3, rtol=1e-5)

@@ -63,11 +63,14 @@ class FlowModel(keras.Model):
   the validation pass of `fit`) enumerates at most once per call (up to the
   base's `max_enumeration_bits`), keeps the result as the estimate, and is
   exact. `fit` enumerates only on every `training_bits_per_dim_interval`-th
-  step and averages `bits_per_dim` over those steps' batches (exact for each
-  of them), and only for a base of at most `training_enumeration_bits` units
-  in the enumerated layer, so that the metric never costs more than a small
-  part of training: enumerating 2^16 states costs about ten steps of a small
-  RBM. A training update of the base's parameters drops the estimate (it
+  step, and on an epoch's first step (while the epoch's metric holds no
+  batch, so every epoch has a figure), and averages `bits_per_dim` over those
+  steps' batches (exact for each of them), and only for a base of at most
+  `training_enumeration_bits` units in the enumerated layer, so that the
+  metric costs a small part of training a flow. For a bare small RBM it can
+  still cost more than the training (2^16 states take about 10 ms with XLA,
+  a hundred XLA steps of a 64x16 RBM): turn it off there with
+  `training_enumeration_bits=0`. A training update of the base's parameters drops the estimate (it
   was for the old parameters): set a new one after `fit`.
 
   Every bits/dim metric declares that lower is better (`accuracy`, below,
@@ -194,7 +197,8 @@ class FlowModel(keras.Model):
         `2^bits * event_size <= 2^22` (16 for 64 dimensions, 12 for 784).
       training_bits_per_dim_interval: during `fit`, `bits_per_dim` enumerates
         log Z on every this-many-th training step (counted by the optimizer's
-        `iterations`) and averages those steps' batches; 1 for every batch.
+        `iterations`) and on each epoch's first step, and averages those
+        steps' batches; 1 for every batch.
       seed: int seed of the base's initial weights and of the chains: two
         models built with the same seed start from the same state (the
         flow's weights follow the flow spec's own `seed`).
@@ -790,12 +794,14 @@ class FlowModel(keras.Model):
       checked_loss = tf.where(self._label_range.record(labels), checked_loss,
                               tf.constant(np.nan, loss.dtype))
     # log Z costs up to 2^training_enumeration_bits states: on a schedule only,
-    # for the parameters that gave this batch's log-densities (before the update).
+    # for the parameters that gave this batch's log-densities (before the update),
+    # and while the epoch's metric holds no batch yet (so every epoch has a figure).
     if self.base_log_normalizer is None:
       log_normalizer = self._log_normalizer()
     else:
       log_normalizer = tf.cond(
-          tf.equal(self.optimizer.iterations % self.training_bits_per_dim_interval, 0),
+          tf.equal(self.optimizer.iterations % self.training_bits_per_dim_interval, 0)
+          | tf.equal(self.bpd_tracker.count, 0.),
           lambda: self._log_normalizer(self.training_enumeration_bits),
           lambda: tf.constant(np.nan, self.flow_dtype))
     applied = training.apply_finite_update(self.optimizer, checked_loss, grads, variables,
