@@ -98,7 +98,7 @@ def _parse_args(argv=None):
                            "the spec's, 0.01)")
   parser.add_argument('--class-unit-strength', type=float, default=None,
                       help="the spec's `class_unit_strength` (default: the spec's, "
-                           '8 D^(1/4); 0 for the symmetric start, label weights ~ '
+                           '3 sqrt(D); 0 for the symmetric start, label weights ~ '
                            'N(0, weight_scale^2))')
   parser.add_argument('--hidden-units', type=int, default=None,
                       help="width of NICE's coupling networks (default 256; 64 on the digits)")

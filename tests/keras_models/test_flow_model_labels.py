@@ -64,7 +64,7 @@ def test_semi_supervised_fit_learns_the_classes():
 def test_the_labelled_spec_starts_with_a_hidden_unit_per_class():
   spec = {'kind': 'labeled_gaussian_bernoulli_rbm', 'num_hidden': 12, 'num_classes': 3}
   base = specs.build_base(spec, 256, seed=1)
-  strength = 8. * 256 ** 0.25  # The default, 8 D^(1/4).
+  strength = 3. * 256 ** 0.5  # The default, 3 sqrt(D).
   np.testing.assert_allclose(base.label_weights.numpy(),
                              np.concatenate([strength * np.eye(3), np.zeros([3, 9])], 1))
   np.testing.assert_allclose(base.hidden_bias.numpy(), [-strength / 2] * 3 + [0.] * 9)
