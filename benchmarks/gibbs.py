@@ -11,7 +11,11 @@ Gibbs steps, prints side by side:
   * floor       -- just the two bare matmuls per step ([n,784]x[784,512] and
                    [n,512]x[512,784]) in an XLA-compiled TF loop of 25 steps,
                    each product feeding the next so nothing is elided;
-  * tfp/floor   -- tfp_rbm time / floor time (target <= 1.5);
+  * tfp/floor   -- tfp_rbm time / floor time (target <= 1.2). The
+                   Gaussian-Bernoulli RBM integrates its visible layer out
+                   between sweeps when that saves more products than its QR
+                   costs (10,000 chains, not 128): the same law with
+                   [n,512]x[512,512] products, so it can beat this floor;
   * vs numpy    -- tfp_rbm speed-up over NumPy (target > 1).
 
 Then the shared convolutional Gaussian-Bernoulli RBM of EB-and-Flow's
@@ -160,10 +164,10 @@ def time_tfp_rbm(kind, params, num_chains, num_steps, repeats):
   from tfp_rbm.mcmc import run_gibbs  # pylint: disable=g-import-not-at-top
   dist = _make_dist(kind, *params)
   v0 = dist.initial_chain_state(num_chains, seed=(0, 1))
-  # Warm-up: traces and XLA-compiles the loop. `num_steps` is a tensor
-  # argument, so a 1-step warm-up compiles the very executable that the
-  # timed calls reuse.
-  run_gibbs(dist, v0, 1, seed=(0, 2)).numpy()
+  # Warm-up: traces and XLA-compiles the loop. An int `num_steps` is known
+  # when tracing (one trace per count: the Gaussian-Bernoulli RBM chooses
+  # its chain by it), so the warm-up runs the timed count.
+  run_gibbs(dist, v0, num_steps, seed=(0, 2)).numpy()
   counter = iter(range(3, 10 ** 6))
   return _median_time(
       lambda: run_gibbs(dist, v0, num_steps, seed=(0, next(counter))).numpy(), repeats)
@@ -222,7 +226,7 @@ def time_gibbs_of(dist, num_chains, num_steps, repeats):
   """Seconds per `run_gibbs` call of `num_steps` sweeps of `dist` (median, compiled)."""
   from tfp_rbm.mcmc import run_gibbs  # pylint: disable=g-import-not-at-top
   v0 = dist.initial_chain_state(num_chains, seed=(0, 1))
-  run_gibbs(dist, v0, 1, seed=(0, 2)).numpy()
+  run_gibbs(dist, v0, num_steps, seed=(0, 2)).numpy()  # compiles (one trace per count)
   counter = iter(range(3, 10 ** 6))
   return _median_time(
       lambda: run_gibbs(dist, v0, num_steps, seed=(0, next(counter))).numpy(), repeats)
@@ -495,7 +499,7 @@ def main(argv=None):
           'repeat(s) after one warm-up/compile call.')
     print('columns: steps/s = Gibbs sweeps (over all chains) per second; floor = two bare '
           'matmuls/step in an XLA loop;')
-    print('         tfp/floor = tfp_rbm time / floor time (target <= 1.5); '
+    print('         tfp/floor = tfp_rbm time / floor time (target <= 1.2); '
           'vs numpy = numpy time / tfp_rbm time (target > 1).')
     print()
 

@@ -35,6 +35,19 @@ def _compiled(base=None):
 # -- Constructor ------------------------------------------------------------------
 
 
+@register_bad_input('keras/flow_model/training_bits_per_dim_interval_not_auto',
+                    ValueError, r"`training_bits_per_dim_interval` must be 'auto' or an integer "
+                    r">= 1; got 'every'")
+def _():
+  FlowModel(EVENT_SIZE, base=RBM, training_bits_per_dim_interval='every')
+
+
+@register_bad_input('keras/flow_model/training_bits_per_dim_interval_zero', ValueError,
+                    r'`training_bits_per_dim_interval` must be at least 1; got 0')
+def _():
+  FlowModel(EVENT_SIZE, base=RBM, training_bits_per_dim_interval=0)
+
+
 @register_bad_input('keras/flow_model/event_size_not_an_int', TypeError,
                     r'`event_size` must be an integer; got 4.5')
 def _():

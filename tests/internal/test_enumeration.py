@@ -53,3 +53,19 @@ def test_expectations_are_finite_for_weights_that_overflow_exp():
       lambda x: (1e4 * tf.reduce_sum(x, axis=-1), {'x': x}), 4, tf.float32, chunk_bits=1)
   np.testing.assert_allclose(log_z.numpy(), 4e4)
   np.testing.assert_allclose(averages['x'].numpy(), np.ones(4))
+
+
+@pytest.mark.parametrize('chunk_bits', [2, 6])
+@pytest.mark.parametrize('jit_compile', [False, True])
+def test_projected_logsumexp_matches_numpy_across_chunks(chunk_bits, jit_compile):
+  """`logsumexp_x f(x P)` for a batch of two `P` `[5, 3]`, chunks of 4 states or one chunk."""
+  num_bits = 5
+  projection = tf.constant(np.random.default_rng(1).normal(size=[2, num_bits, 3]))
+  states = np.array(list(itertools.product([0., 1.], repeat=num_bits)))[:, ::-1]
+  products = np.einsum('ki,bim->bkm', states, projection.numpy())
+  log_w = np.sin(3. * products[..., 0]) * products[..., 1] + np.cos(products[..., 2])
+  log_weight = lambda p: tf.sin(3. * p[..., 0]) * p[..., 1] + tf.cos(p[..., 2])
+  compute = tf.function(lambda: enumeration.logsumexp_over_projected_binary_states(
+      log_weight, projection, chunk_bits=chunk_bits), jit_compile=jit_compile)
+  np.testing.assert_allclose(compute().numpy(), np.logaddexp.reduce(log_w, axis=-1),
+                             rtol=1e-12)

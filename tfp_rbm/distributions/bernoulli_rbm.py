@@ -124,21 +124,26 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     w, b, c = params['weights'], params['visible_bias'], params['hidden_bias']
     visible_input = b[..., tf.newaxis, :] + tf.linalg.matmul(hidden, w, transpose_b=True)
     return (tf.linalg.matvec(hidden, c)
-            + tf.reduce_sum(tf.math.softplus(visible_input), axis=-1)), visible_input
+            + boltzmann_math.sum_softplus(visible_input)), visible_input
 
   def _exact_chain_log_normalizer(self, params, chunk_bits):
+    """`logsumexp` over the smaller layer of its bias term plus the other layer's softplus sum.
+
+    Over `h`: `c.h + sum_i softplus(b_i + (W h)_i)`, a function of the
+    products `h [W^T | c]`, so the chunks share their low bits' products
+    (`enumeration.logsumexp_over_projected_binary_states`); likewise over `v`.
+    """
     w, b, c = params['weights'], params['visible_bias'], params['hidden_bias']
     if self.num_hidden <= self.num_visible:
-      def log_weight(hidden):  # [k, H] -> batch + [k]
-        return self._hidden_log_weight_and_visible_logits(hidden, params)[0]
-      bits = self.num_hidden
+      projection, other_bias = _with_bias_column(tf.linalg.matrix_transpose(w), c), b
     else:
-      def log_weight(visible):  # [k, D] -> batch + [k]
-        hidden_input = c[..., tf.newaxis, :] + tf.linalg.matmul(visible, w)
-        return (tf.linalg.matvec(visible, b)
-                + tf.reduce_sum(tf.math.softplus(hidden_input), axis=-1))
-      bits = self.num_visible
-    return enumeration.logsumexp_over_binary_states(log_weight, bits, self.dtype, chunk_bits)
+      projection, other_bias = _with_bias_column(w, b), c
+
+    def log_weight(products):  # batch + [k, other + 1] -> batch + [k]
+      return products[..., -1] + boltzmann_math.sum_softplus(
+          other_bias[..., tf.newaxis, :] + products[..., :-1])
+
+    return enumeration.logsumexp_over_projected_binary_states(log_weight, projection, chunk_bits)
 
   def _exact_mean_and_variance(self, params, chunk_bits):
     """`E[v]` over the smaller layer's states, and `Var[v_i] = E[v_i] (1 - E[v_i])`."""
@@ -165,3 +170,10 @@ class BernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
 
   def _independent_visible_log_normalizer(self, params):
     return tf.reduce_sum(tf.math.softplus(params['visible_bias']), axis=-1)
+
+
+def _with_bias_column(matrix, bias):
+  """`[matrix | bias]`, `[..., n, m + 1]`, the two broadcast to one batch shape."""
+  bias = bias[..., tf.newaxis]
+  return tf.concat([matrix + tf.zeros_like(bias), bias + tf.zeros_like(matrix[..., :1])],
+                   axis=-1)

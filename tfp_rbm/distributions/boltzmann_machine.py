@@ -350,6 +350,28 @@ class BoltzmannMachine(tfp.distributions.AutoCompositeTensorDistribution):
     """One block-Gibbs sweep of the chains; it leaves their distribution invariant."""
     return self._gibbs_step(chain_state, seed, self._read_parameters())
 
+  def gibbs_chain(self, chain_state, num_steps, seed):
+    """The chains after `num_steps` block-Gibbs sweeps (a `tf.while_loop`).
+
+    The states have the distribution of `num_steps` calls of `gibbs_step`;
+    a machine may integrate a layer out between sweeps (the
+    Gaussian-Bernoulli RBM does) and so draw other random numbers.
+    `tfp_rbm.mcmc.run_gibbs` compiles it.
+    """
+    return self._gibbs_chain(chain_state, tf.convert_to_tensor(num_steps, tf.int32), seed,
+                             self._read_parameters())
+
+  def _gibbs_chain(self, chain_state, num_steps, seed, params):
+    """`num_steps` sweeps of `_gibbs_step`, each with the next seed split off `seed`."""
+
+    def body(step, state, seed):
+      step_seed, seed = tfp.random.split_seed(seed)
+      return step + 1, self._gibbs_step(state, step_seed, params), seed
+
+    _, state, _ = tf.while_loop(lambda step, state, seed: step < num_steps, body,
+                                (tf.constant(0, tf.int32), chain_state, seed))
+    return state
+
   def chain_unnormalized_log_prob(self, chain_state):
     """Unnormalized log-density `log f(s)` of the chains' variable."""
     chain_state = tf.convert_to_tensor(chain_state, dtype=self.dtype)

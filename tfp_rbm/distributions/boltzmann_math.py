@@ -1,7 +1,8 @@
 """Energy math shared by the Boltzmann machines: layer products and spin functions.
 
 The dense products between two layers that broadcast batches of machines,
-the stable `log(2 cosh a)` of spin machines, and the distribution of
+the stable `log(2 cosh a)` of spin machines, the sum of softplus terms that
+exact enumeration evaluates for every state, and the distribution of
 independent spins. Pure functions over tensors.
 """
 
@@ -14,6 +15,7 @@ __all__ = [
     'independent_spins',
     'log_cosh2',
     'log_two',
+    'sum_softplus',
     'visible_to_hidden',
 ]
 
@@ -22,6 +24,43 @@ def log_cosh2(a):
   """`log(2 cosh a) = |a| + softplus(-2|a|)`, finite for any real `a`."""
   abs_a = tf.abs(a)
   return abs_a + tf.math.softplus(-2. * abs_a)
+
+
+# Factors `1 + e^-|a|` lie in (1, 2]: a product of 64 stays below 2^64, finite in float32.
+_SOFTPLUS_PRODUCT_GROUP = 64
+
+
+def sum_softplus(a):
+  """`sum_i softplus(a_i)` over the last axis, with one logarithm per 64 terms.
+
+  `softplus(a) = max(a, 0) + log(1 + e^-|a|)`, so the sum is
+  `sum_i max(a_i, 0) + log prod_i (1 + e^-|a_i|)`, the product taken over
+  groups of at most 64 factors (each in `(1, 2]`: no overflow). The same
+  value as `reduce_sum(softplus(a), -1)` to rounding, in about half the time
+  under XLA on CPU: exact enumeration evaluates it for each of up to `2^24`
+  states (`tfp_rbm.internal.enumeration`).
+
+  Args:
+    a: float tensor with a static last dimension.
+
+  Returns:
+    Tensor of shape `a.shape[:-1]`.
+  """
+  size = a.shape[-1]
+  num_groups = -(-size // _SOFTPLUS_PRODUCT_GROUP)
+  # -|a| as min(a, -a): its gradient at 0 is that of a, so d/da = sigmoid(a) there too.
+  factors = 1. + tf.exp(tf.minimum(a, -a))
+  if num_groups > 1:
+    # Pad with factors of 1 to whole groups: [..., num_groups, group].
+    padding = num_groups * _SOFTPLUS_PRODUCT_GROUP - size
+    factors = tf.concat([factors, tf.ones_like(factors[..., :1])
+                         * tf.ones([padding], factors.dtype)], axis=-1)
+    factors = tf.reshape(factors, tf.concat(
+        [tf.shape(factors)[:-1], [num_groups, _SOFTPLUS_PRODUCT_GROUP]], 0))
+    log_products = tf.reduce_sum(tf.math.log(tf.reduce_prod(factors, axis=-1)), axis=-1)
+  else:
+    log_products = tf.math.log(tf.reduce_prod(factors, axis=-1))
+  return tf.reduce_sum(tf.nn.relu(a), axis=-1) + log_products
 
 
 def log_two(dtype):

@@ -109,6 +109,8 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
   """
 
   _PROPOSAL_KEYS = ('visible_bias',)
+  # Its products are convolutions: the sweeps keep the visible layer.
+  _integrates_out_visible_layer = False
 
   def __init__(self, filters, strides, visible_bias, hidden_bias, scale, level_shapes,
                padding='SAME', log_normalizer=None, max_enumeration_bits=20,
@@ -378,6 +380,9 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
 
   def gibbs_step(self, chain_state, seed):
     return self._flat_core().gibbs_step(chain_state, seed)
+
+  def gibbs_chain(self, chain_state, num_steps, seed):
+    return self._flat_core().gibbs_chain(chain_state, num_steps, seed)
 
   def chain_unnormalized_log_prob(self, chain_state):
     return self._flat_core().chain_unnormalized_log_prob(chain_state)

@@ -89,6 +89,9 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
       restricted Boltzmann machines. ICML 2008.
   """
 
+  # Its sweep also draws the labels: the sweeps keep the visible layer.
+  _integrates_out_visible_layer = False
+
   def __init__(self, weights, visible_bias, hidden_bias, scale, label_weights,
                label_bias, log_normalizer=None, max_enumeration_bits=20,
                validate_args=False, allow_nan_stats=True,

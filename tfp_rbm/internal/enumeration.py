@@ -1,7 +1,9 @@
 """Exact sums over every state of a binary or spin layer, in bounded memory.
 
 `logsumexp_over_binary_states` visits the `2^n` states in chunks inside a
-`tf.while_loop` (it compiles under XLA); the spin version maps `s = 2 b - 1`.
+`tf.while_loop` (it compiles under XLA); the spin version maps `s = 2 b - 1`;
+`logsumexp_over_projected_binary_states` sums a log-weight of `x P` (an
+RBM's input to its other layer) with one addition per state and column.
 `expectations_over_binary_states` accumulates weighted averages (moments,
 `E[log p~]`) and `argmax_over_binary_states` the most probable state, one
 chunk at a time, so memory is bounded by one chunk whatever the layer size.
@@ -19,6 +21,7 @@ __all__ = [
     'expectations_over_binary_states',
     'expectations_over_spin_states',
     'logsumexp_over_binary_states',
+    'logsumexp_over_projected_binary_states',
     'logsumexp_over_spin_states',
 ]
 
@@ -63,7 +66,6 @@ def logsumexp_over_binary_states(log_weight_fn, num_bits, dtype,
     Tensor of shape `batch_shape`.
   """
   chunk_bits = min(chunk_bits, num_bits)
-  num_chunks = 2 ** (num_bits - chunk_bits)
   chunk_size = 2 ** chunk_bits
 
   def chunk_logsumexp(chunk):
@@ -71,6 +73,50 @@ def logsumexp_over_binary_states(log_weight_fn, num_bits, dtype,
     return tf.reduce_logsumexp(
         log_weight_fn(binary_states(indices, num_bits, dtype)), axis=-1)
 
+  return _logsumexp_over_chunks(chunk_logsumexp, 2 ** (num_bits - chunk_bits), dtype)
+
+
+def logsumexp_over_projected_binary_states(log_weight_fn, projection,
+                                           chunk_bits=_DEFAULT_CHUNK_BITS):
+  """`logsumexp_x log_weight_fn(x P)` over all `x in {0,1}^n`, `P = projection`.
+
+  For a log-weight that depends on the state only through its product with
+  a matrix (an RBM's input to the other layer, with a bias column): the
+  states of a chunk share their high bits, so `x P` is the product of the
+  low bits (the same `[2^chunk_bits, m]` block for every chunk, computed
+  once) plus one row for the chunk's high bits. One addition per state and
+  column instead of `n` multiply-adds; otherwise as
+  `logsumexp_over_binary_states` (chunked, bounded memory, XLA).
+
+  Args:
+    log_weight_fn: maps products of shape `batch_shape + [k, m]` to
+      log-weights of shape `batch_shape + [k]`.
+    projection: float tensor of shape `batch_shape + [n, m]`, `n` static and
+      at most `MAX_ENUMERATION_BITS`; row `j` multiplies bit `j`.
+    chunk_bits: Python int, log2 of the chunk size.
+
+  Returns:
+    Tensor of shape `batch_shape`.
+  """
+  num_bits = projection.shape[-2]
+  dtype = projection.dtype
+  chunk_bits = min(chunk_bits, num_bits)
+  low_states = binary_states(tf.range(2 ** chunk_bits, dtype=tf.int64), chunk_bits, dtype)
+  low = tf.linalg.matmul(low_states, projection[..., :chunk_bits, :])  # [..., 2^c, m]
+
+  def chunk_logsumexp(chunk):
+    if chunk_bits == num_bits:
+      return tf.reduce_logsumexp(log_weight_fn(low), axis=-1)
+    high_state = binary_states(tf.reshape(tf.cast(chunk, tf.int64), [1]),
+                               num_bits - chunk_bits, dtype)
+    high = tf.linalg.matmul(high_state, projection[..., chunk_bits:, :])  # [..., 1, m]
+    return tf.reduce_logsumexp(log_weight_fn(low + high), axis=-1)
+
+  return _logsumexp_over_chunks(chunk_logsumexp, 2 ** (num_bits - chunk_bits), dtype)
+
+
+def _logsumexp_over_chunks(chunk_logsumexp, num_chunks, dtype):
+  """`logsumexp` of `chunk_logsumexp(chunk)` over `chunk in [0, num_chunks)`, one at a time."""
   if num_chunks == 1:
     return chunk_logsumexp(0)
   per_chunk = tf.map_fn(

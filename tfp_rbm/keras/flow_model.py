@@ -25,6 +25,7 @@ from tfp_rbm.keras import callbacks as callbacks_lib
 from tfp_rbm.keras import metrics as metrics_lib
 from tfp_rbm.keras import specs
 from tfp_rbm.keras import stacked_steps
+from tfp_rbm.keras import training_metric_cost
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -62,16 +63,20 @@ class FlowModel(keras.Model):
   `set_log_normalizer`, else exact enumeration, else NaN. `evaluate` (and
   the validation pass of `fit`) enumerates at most once per call (up to the
   base's `max_enumeration_bits`), keeps the result as the estimate, and is
-  exact. `fit` enumerates only on every `training_bits_per_dim_interval`-th
-  step, and on an epoch's first step (while the epoch's metric holds no
-  batch, so every epoch has a figure), and averages `bits_per_dim` over those
-  steps' batches (exact for each of them), and only for a base of at most
-  `training_enumeration_bits` units in the enumerated layer, so that the
-  metric costs a small part of training a flow. For a bare small RBM it can
-  still cost more than the training (2^16 states take about 10 ms with XLA,
-  a hundred XLA steps of a 64x16 RBM): turn it off there with
-  `training_enumeration_bits=0`. A training update of the base's parameters drops the estimate (it
-  was for the old parameters): set a new one after `fit`.
+  exact. `fit` enumerates only on a schedule, every
+  `training_bits_per_dim_interval`-th step and on an epoch's first step
+  (while the epoch's metric holds no batch, so every epoch has a figure),
+  and averages `bits_per_dim` over those steps' batches (exact for each of
+  them). The automatic schedule (`'auto'`, the default) enumerates every
+  100th step where that costs at most a tenth of training by a cost estimate
+  (`tfp_rbm.keras.training_metric_cost`: a flow's step against `2^n`
+  states), and otherwise leaves `bits_per_dim` to `evaluate` and the
+  validation pass: for a bare 64x16 RBM one log Z (2^16 states, ~4 ms with
+  XLA) costs about a hundred of its steps, so `fit` logs no training
+  `bits_per_dim` there (`val_bits_per_dim` stays). Nor does it above
+  `training_enumeration_bits` units in the enumerated layer. A training
+  update of the base's parameters drops the estimate (it was for the old
+  parameters): set a new one after `fit`.
 
   Every bits/dim metric declares that lower is better (`accuracy`, below,
   that higher is), so `EarlyStopping`, `ModelCheckpoint` and
@@ -172,7 +177,7 @@ class FlowModel(keras.Model):
   def __init__(self, event_size, base, flow=None, preprocessing=None,
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
                num_bins=256, log_normalizer=None, training_enumeration_bits=None,
-               training_bits_per_dim_interval=100, seed=0, dtype='float32', label_weight=1.,
+               training_bits_per_dim_interval='auto', seed=0, dtype='float32', label_weight=1.,
                dequantization='uniform', overlap_chains=False, **kwargs):
     """Builds base, flow and (for an intractable base) the chains and the log Z.
 
@@ -193,12 +198,16 @@ class FlowModel(keras.Model):
         `set_log_normalizer`.
       training_enumeration_bits: during `fit`, `bits_per_dim` enumerates the
         base's log Z only up to this many units in the enumerated layer;
-        above it, it is NaN. Default: the most that keep
-        `2^bits * event_size <= 2^22` (16 for 64 dimensions, 12 for 784).
+        above it, `fit` does not report `bits_per_dim`. Default: the most
+        that keep `2^bits * event_size <= 2^22` (16 for 64 dimensions, 12
+        for 784).
       training_bits_per_dim_interval: during `fit`, `bits_per_dim` enumerates
         log Z on every this-many-th training step (counted by the optimizer's
         `iterations`) and on each epoch's first step, and averages those
-        steps' batches; 1 for every batch.
+        steps' batches; 1 for every batch. `'auto'` (default): 100 where
+        that costs at most a tenth of training
+        (`tfp_rbm.keras.training_metric_cost`), else `fit` does not report
+        `bits_per_dim` (`evaluate` does).
       seed: int seed of the base's initial weights and of the chains: two
         models built with the same seed start from the same state (the
         flow's weights follow the flow spec's own `seed`).
@@ -232,8 +241,16 @@ class FlowModel(keras.Model):
       training_enumeration_bits = max(0, int(math.floor(22 - math.log2(self.event_size))))
     self.training_enumeration_bits = validation.check_integer(
         training_enumeration_bits, 'training_enumeration_bits')
-    self.training_bits_per_dim_interval = validation.check_integer(
-        training_bits_per_dim_interval, 'training_bits_per_dim_interval', minimum=1)
+    if not (isinstance(training_bits_per_dim_interval, str)
+            and training_bits_per_dim_interval == 'auto'):
+      if isinstance(training_bits_per_dim_interval, str):
+        raise ValueError("Argument `training_bits_per_dim_interval` must be 'auto' or an "
+                         f'integer >= 1; got {training_bits_per_dim_interval!r}.')
+      training_bits_per_dim_interval = validation.check_integer(
+          training_bits_per_dim_interval, 'training_bits_per_dim_interval', minimum=1)
+    self.training_bits_per_dim_interval = training_bits_per_dim_interval
+    # Not model state: the batch size `fit` was given, for the automatic schedule.
+    self._fit_batch_size = None
     if dtype not in ('float32', 'float64', tf.float32, tf.float64):
       raise ValueError(f"Argument `dtype` must be 'float32' or 'float64'; got {dtype!r}.")
     self.flow_dtype = tf.as_dtype(dtype)
@@ -746,8 +763,10 @@ class FlowModel(keras.Model):
 
   def _train_results(self):
     """The training metrics' results, as a step returns them to Keras."""
-    return {'loss': self.loss_tracker.result(), **self._bits_per_dim_metrics.result(),
-            **self._accuracy_result()}
+    bits_per_dim = self._bits_per_dim_metrics.result()
+    if not getattr(self, '_fit_reports_bits_per_dim', True):
+      del bits_per_dim['bits_per_dim']  # Too costly in `fit` (`training_bits_per_dim_interval`).
+    return {'loss': self.loss_tracker.result(), **bits_per_dim, **self._accuracy_result()}
 
   def _train_batch(self, x, labels):
     """One update on a batch: chains, loss, the finite-update guard, the metrics' states.
@@ -796,11 +815,16 @@ class FlowModel(keras.Model):
     # log Z costs up to 2^training_enumeration_bits states: on a schedule only,
     # for the parameters that gave this batch's log-densities (before the update),
     # and while the epoch's metric holds no batch yet (so every epoch has a figure).
+    interval = (None if self.base_log_normalizer is None
+                else self._training_bits_per_dim_interval(x.shape[0]))
+    self._fit_reports_bits_per_dim = self.base_log_normalizer is None or interval is not None
     if self.base_log_normalizer is None:
       log_normalizer = self._log_normalizer()
+    elif interval is None:  # Left to `evaluate`: `fit` does not report it.
+      log_normalizer = tf.constant(np.nan, self.flow_dtype)
     else:
       log_normalizer = tf.cond(
-          tf.equal(self.optimizer.iterations % self.training_bits_per_dim_interval, 0)
+          tf.equal(self.optimizer.iterations % interval, 0)
           | tf.equal(self.bpd_tracker.count, 0.),
           lambda: self._log_normalizer(self.training_enumeration_bits),
           lambda: tf.constant(np.nan, self.flow_dtype))
@@ -811,6 +835,27 @@ class FlowModel(keras.Model):
     self._record_accuracy(z, labels, applied)
     if self.base_log_normalizer is not None and self._updates_base(variables, grads):
       self.base_log_normalizer.forget(where=applied)
+
+  def _training_bits_per_dim_interval(self, batch_size):
+    """Steps between `fit`'s enumerations of log Z; None where `fit` leaves it out.
+
+    None above `training_enumeration_bits` (or the base's
+    `max_enumeration_bits`), and, with the automatic schedule, where one
+    enumeration every `DEFAULT_INTERVAL` steps would cost more than `SHARE`
+    of training (`training_metric_cost`, at the static batch size, else
+    `fit`'s `batch_size`, else Keras' 32).
+    """
+    bits = self._base.enumerated_layer_size
+    if bits > min(self.training_enumeration_bits, self._base.max_enumeration_bits):
+      return None
+    if self.training_bits_per_dim_interval != 'auto':
+      return self.training_bits_per_dim_interval
+    batch_size = batch_size or self._fit_batch_size or 32
+    flow_parameters = (training_metric_cost.parameter_count(self._flow)
+                       + training_metric_cost.parameter_count(self.dequantizer))
+    return training_metric_cost.affordable_interval(
+        self._base, batch_size, flow_parameters, num_chains=batch_size,
+        num_gibbs_steps=self._chain_config['num_gibbs_steps'])
 
   def _updates_base(self, variables, grads):
     """Whether an applied update changes the base's parameters (known when tracing)."""
@@ -880,6 +925,7 @@ class FlowModel(keras.Model):
     validation_data = kwargs.get('validation_data')
     if isinstance(validation_data, (tuple, list)) and len(validation_data) >= 2:
       self._check_labels_now(validation_data, {})
+    self._fit_batch_size = kwargs.get('batch_size', args[2] if len(args) > 2 else None)
     stacked = stacked_steps.fit_arguments(self, args, kwargs)
     if stacked is not None:
       args, kwargs = (), stacked

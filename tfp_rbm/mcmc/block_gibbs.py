@@ -1,6 +1,7 @@
-"""Block-Gibbs sampling for any base that owns a `gibbs_step`.
+"""Block-Gibbs sampling for any base that owns a `gibbs_step` and a `gibbs_chain`.
 
-`run_gibbs` runs `num_steps` sweeps as one XLA-compiled loop;
+`run_gibbs` runs `num_steps` sweeps (the base's `gibbs_chain`) as one
+XLA-compiled loop;
 `BlockGibbsKernel` is the same sweep as a `tfp.mcmc.TransitionKernel`, so it
 composes with `tfp.mcmc.sample_chain` and the rest of `tfp.mcmc`. Both take
 the distribution as an argument: distributions are composite tensors, so one
@@ -11,6 +12,7 @@ A tempered chain is the same kernel over `distribution.annealed(beta)`.
 
 import collections
 
+import numpy as np
 import tensorflow as tf
 # No public API: pausing every enclosing GradientTape without holding it.
 from tensorflow.python.eager import record  # pylint: disable=g-direct-tensorflow-import
@@ -20,17 +22,7 @@ __all__ = ['BlockGibbsKernel', 'BlockGibbsKernelResults', 'run_gibbs']
 
 
 def _gibbs_loop(distribution, state, num_steps, seed):
-  kernel = BlockGibbsKernel(distribution)
-
-  def body(state, results, seed):
-    step_seed, seed = tfp.random.split_seed(seed)
-    state, results = kernel.one_step(state, results, step_seed)
-    return state, results, seed
-
-  state, _, _ = tf.while_loop(
-      lambda state, results, seed: results.num_steps < num_steps, body,
-      (state, kernel.bootstrap_results(state), seed))
-  return state
+  return distribution.gibbs_chain(state, num_steps, seed)
 
 
 _gibbs_loop_xla = tf.function(_gibbs_loop, jit_compile=True, autograph=False)
@@ -41,9 +33,10 @@ def run_gibbs(distribution, state, num_steps, seed, jit_compile=True):
   """Runs `num_steps` block-Gibbs sweeps of `distribution` from `state`.
 
   Args:
-    distribution: a base with `gibbs_step(state, seed)` (e.g. any RBM here).
+    distribution: a base with `gibbs_chain(state, num_steps, seed)` (every
+      Boltzmann machine here: `num_steps` sweeps of its `gibbs_step`).
     state: chain states, shape `[num_chains] + batch_shape + event_shape`.
-    num_steps: int, or int32 scalar tensor.
+    num_steps: int (a new trace per count), or int32 scalar tensor.
     seed: stateless seed (int, or shape-[2] int tensor).
     jit_compile: when called eagerly, compile the loop with XLA (default) or
       run it as a graph. Inside a `tf.function` the loop is part of the
@@ -60,7 +53,10 @@ def run_gibbs(distribution, state, num_steps, seed, jit_compile=True):
   ```
   """
   seed = tfp.random.sanitize_seed(seed, salt='run_gibbs')
-  num_steps = tf.convert_to_tensor(num_steps, tf.int32, name='num_steps')
+  if not isinstance(num_steps, (int, np.integer)) or isinstance(num_steps, bool):
+    num_steps = tf.convert_to_tensor(num_steps, tf.int32, name='num_steps')
+  # else a count known when tracing (one trace per count), by which a base
+  # may choose its sweeps (the Gaussian-Bernoulli RBM's integrated chain).
   state = tf.convert_to_tensor(state, dtype=distribution.dtype, name='state')
   if not tf.executing_eagerly():
     # Inside the caller's tf.function the loop joins its graph, compiled or

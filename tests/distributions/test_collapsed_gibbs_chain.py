@@ -1,0 +1,97 @@
+"""The Gaussian-Bernoulli RBM's chain with its visible layer integrated out: same law as sweeps.
+
+Two sweeps from a fixed `v_0` of a 3x2 machine: the law of `v_2` is exact by
+enumerating `h_0` and `h_1` (4 states each) with the transition
+`p(h_1 | h_0)` a 2-D Gaussian integral of the hidden input (Gauss-Hermite,
+60x60 nodes). `run_gibbs` (the integrated chain) and `tfp.mcmc`'s sweeps
+(`BlockGibbsKernel`) must both match its mean and covariance.
+
+Small chains keep the plain sweeps (the QR would cost more than it saves):
+these tests lower that floor to reach the integrated chain.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.special
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from tfp_rbm import mcmc
+from tfp_rbm.distributions import GaussianBernoulliRBM
+from tfp_rbm.distributions import gaussian_bernoulli_rbm
+
+W = np.array([[0.9, -0.6], [0.4, 1.1], [-0.7, 0.3]])
+B = np.array([0.2, -0.3, 0.5])
+C = np.array([-0.4, 0.6])
+SIGMA = np.array([0.8, 1.2, 1.0])
+V0 = np.array([0.5, -1.0, 1.5])
+STATES = np.array(list(itertools.product([0., 1.], repeat=2)))
+
+
+def _state_probs(hidden_input):
+  """`p(h)` of the 4 states for independent units with logits `hidden_input` `[..., 2]`."""
+  p = scipy.special.expit(hidden_input)[..., np.newaxis, :]
+  return np.prod(np.where(STATES == 1., p, 1. - p), axis=-1)
+
+
+def _exact_moments_of_v2():
+  p_h0 = _state_probs(C + W.T @ (V0 / SIGMA))
+  nodes, weights = np.polynomial.hermite_e.hermegauss(60)  # for N(0, 1)
+  weights = weights / weights.sum()
+  x = np.stack(np.meshgrid(nodes, nodes, indexing='ij'), -1).reshape(-1, 2)
+  wx = np.outer(weights, weights).reshape(-1)
+  chol = np.linalg.cholesky(W.T @ W)
+  transition = np.stack([
+      wx @ _state_probs(C + W.T @ (B / SIGMA) + W.T @ W @ h0 + x @ chol.T) for h0 in STATES])
+  p_h1 = p_h0 @ transition
+  means = B + SIGMA * (STATES @ W.T)  # E[v | h_1], [4, 3]
+  mean = p_h1 @ means
+  centred = means - mean
+  covariance = np.diag(SIGMA ** 2) + np.einsum('k,ki,kj->ij', p_h1, centred, centred)
+  return mean, covariance
+
+
+@pytest.fixture(autouse=True)
+def _integrate_small_chains(monkeypatch):
+  monkeypatch.setattr(gaussian_bernoulli_rbm, '_MIN_PRODUCTS_SAVED', 0)
+
+
+@pytest.mark.parametrize('sampler', ['run_gibbs', 'block_gibbs_kernel'])
+def test_two_sweeps_have_the_exact_law_of_v2(sampler):
+  rbm = GaussianBernoulliRBM(W, B, C, SIGMA)
+  n = 200_000
+  start = tf.constant(np.tile(V0, [n, 1]))
+  if sampler == 'run_gibbs':
+    v2 = mcmc.run_gibbs(rbm, start, 2, seed=(4, 2)).numpy()
+  else:
+    v2 = tfp.mcmc.sample_chain(1, start, kernel=mcmc.BlockGibbsKernel(rbm),
+                               num_burnin_steps=1, trace_fn=None, seed=(4, 2))[0].numpy()
+  mean, covariance = _exact_moments_of_v2()
+  standard_error = np.sqrt(np.diag(covariance) / n)
+  np.testing.assert_array_less(np.abs(v2.mean(0) - mean), 5. * standard_error)
+  np.testing.assert_allclose(np.cov(v2, rowvar=False), covariance, atol=0.02)
+
+
+def test_the_integrated_chain_runs_for_zero_steps_batches_and_xla(monkeypatch):
+  """A batch of two machines; zero steps returns the start; graph as eager; XLA compiles it."""
+  rbm = GaussianBernoulliRBM(np.stack([W, -W]), np.stack([B, B]), np.stack([C, C]),
+                             np.stack([SIGMA, SIGMA]))
+  start = tf.constant(np.tile(V0, [50, 2, 1]))
+  np.testing.assert_array_equal(mcmc.run_gibbs(rbm, start, 0, seed=(1, 1)), start)
+  # 100 chains save more products than the QR costs from 2 steps on; 5 chains from 11.
+  assert rbm._min_steps_to_integrate(100) == 2 and rbm._min_steps_to_integrate(5) == 11
+  chain = lambda state, seed: rbm.gibbs_chain(state, 3, seed)
+  args = (start, tf.constant([1, 2]))
+  eager = chain(*args)
+  np.testing.assert_allclose(tf.function(chain)(*args), eager, rtol=1e-12)
+  # Steps known only when running: the plain sweeps, the same law (other draws).
+  plain = tf.function(rbm.gibbs_chain)(start, tf.constant(3), args[1])
+  assert plain.shape == eager.shape and np.all(plain != eager)
+  # Without the lowered floor these chains are too small to pay for a QR.
+  monkeypatch.setattr(gaussian_bernoulli_rbm, '_MIN_PRODUCTS_SAVED', 10 ** 9)
+  assert rbm._min_steps_to_integrate(100) > 10 ** 5
+  compiled = tf.function(chain, jit_compile=True)(*args)
+  assert eager.shape == compiled.shape == [50, 2, 3]
+  assert np.isfinite(compiled).all() and np.any(compiled != start)
