@@ -102,8 +102,8 @@ def train_one(base_kind, args, train, validation, test, event_size):
     flow = {'builder': 'nice', 'event_size': event_size, 'hidden_units': args.hidden_units,
             'num_coupling_layers': args.num_coupling_layers, 'num_hidden_layers': 2,
             'seed': args.seed}
-  # bits/dim during fit would enumerate log Z at every step: the validation
-  # bits/dim after each epoch (exact, enumerated once per call) is the curve.
+  # No bits/dim during fit (each would enumerate log Z on its schedule): the
+  # validation bits/dim after each epoch (exact, enumerated once) is the curve.
   model = FlowModel(event_size, base=base, flow=flow,
                     preprocessing={'alpha': 0.05} if flow else None,
                     buffer_size=min(args.buffer_size, len(train)),
