@@ -89,6 +89,13 @@ def test_the_integrated_chain_runs_for_zero_steps_batches_and_xla(monkeypatch):
   # Steps known only when running: the plain sweeps, the same law (other draws).
   plain = tf.function(rbm.gibbs_chain)(start, tf.constant(3), args[1])
   assert plain.shape == eager.shape and np.all(plain != eager)
+  # The factor from outside the loop (`run_gibbs` eagerly): R^T R = W^T W; none for W = 0.
+  factor = rbm.gibbs_chain_setup()['gram_factor'].numpy()
+  np.testing.assert_allclose(np.swapaxes(factor, -1, -2) @ factor,
+                             np.swapaxes(rbm.weights, -1, -2) @ rbm.weights, atol=1e-12)
+  zero = GaussianBernoulliRBM(np.zeros([3, 2]), B, C, SIGMA)
+  assert zero.gibbs_chain_setup() is None
+  assert np.isfinite(mcmc.run_gibbs(zero, start[:, 0], 3, seed=(1, 3))).all()
   # Without the lowered floor these chains are too small to pay for a QR.
   monkeypatch.setattr(gaussian_bernoulli_rbm, '_MIN_PRODUCTS_SAVED', 10 ** 9)
   assert rbm._min_steps_to_integrate(100) > 10 ** 5

@@ -350,19 +350,33 @@ class BoltzmannMachine(tfp.distributions.AutoCompositeTensorDistribution):
     """One block-Gibbs sweep of the chains; it leaves their distribution invariant."""
     return self._gibbs_step(chain_state, seed, self._read_parameters())
 
-  def gibbs_chain(self, chain_state, num_steps, seed):
+  def gibbs_chain(self, chain_state, num_steps, seed, setup=None):
     """The chains after `num_steps` block-Gibbs sweeps (a `tf.while_loop`).
 
     The states have the distribution of `num_steps` calls of `gibbs_step`;
     a machine may integrate a layer out between sweeps (the
     Gaussian-Bernoulli RBM does) and so draw other random numbers.
-    `tfp_rbm.mcmc.run_gibbs` compiles it.
+    `setup` is what `gibbs_chain_setup()` returned for the same
+    parameters, or None. `tfp_rbm.mcmc.run_gibbs` compiles it.
     """
     return self._gibbs_chain(chain_state, tf.convert_to_tensor(num_steps, tf.int32), seed,
-                             self._read_parameters())
+                             self._read_parameters(), setup)
 
-  def _gibbs_chain(self, chain_state, num_steps, seed, params):
+  def gibbs_chain_setup(self):
+    """Eagerly, what `gibbs_chain` can use from outside its compiled loop; None: nothing.
+
+    E.g. a factorization that XLA computes slowly on a CPU;
+    `tfp_rbm.mcmc.run_gibbs` calls it before the compiled loop.
+    """
+    return self._gibbs_chain_setup(self._read_parameters())
+
+  def _gibbs_chain_setup(self, params):
+    del params
+    return None
+
+  def _gibbs_chain(self, chain_state, num_steps, seed, params, setup=None):
     """`num_steps` sweeps of `_gibbs_step`, each with the next seed split off `seed`."""
+    del setup
 
     def body(step, state, seed):
       step_seed, seed = tfp.random.split_seed(seed)

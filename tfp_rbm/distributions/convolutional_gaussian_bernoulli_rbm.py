@@ -381,8 +381,11 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
   def gibbs_step(self, chain_state, seed):
     return self._flat_core().gibbs_step(chain_state, seed)
 
-  def gibbs_chain(self, chain_state, num_steps, seed):
-    return self._flat_core().gibbs_chain(chain_state, num_steps, seed)
+  def gibbs_chain(self, chain_state, num_steps, seed, setup=None):
+    return self._flat_core().gibbs_chain(chain_state, num_steps, seed, setup)
+
+  def gibbs_chain_setup(self):
+    return self._flat_core().gibbs_chain_setup()
 
   def chain_unnormalized_log_prob(self, chain_state):
     return self._flat_core().chain_unnormalized_log_prob(chain_state)

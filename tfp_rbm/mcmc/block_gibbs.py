@@ -21,8 +21,8 @@ import tensorflow_probability as tfp
 __all__ = ['BlockGibbsKernel', 'BlockGibbsKernelResults', 'run_gibbs']
 
 
-def _gibbs_loop(distribution, state, num_steps, seed):
-  return distribution.gibbs_chain(state, num_steps, seed)
+def _gibbs_loop(distribution, state, num_steps, seed, setup):
+  return distribution.gibbs_chain(state, num_steps, seed, setup)
 
 
 _gibbs_loop_xla = tf.function(_gibbs_loop, jit_compile=True, autograph=False)
@@ -33,8 +33,10 @@ def run_gibbs(distribution, state, num_steps, seed, jit_compile=True):
   """Runs `num_steps` block-Gibbs sweeps of `distribution` from `state`.
 
   Args:
-    distribution: a base with `gibbs_chain(state, num_steps, seed)` (every
-      Boltzmann machine here: `num_steps` sweeps of its `gibbs_step`).
+    distribution: a base with `gibbs_chain(state, num_steps, seed, setup)`
+      and `gibbs_chain_setup()` (every Boltzmann machine here: `num_steps`
+      sweeps of its `gibbs_step`; called eagerly, the setup is computed
+      outside the compiled loop).
     state: chain states, shape `[num_chains] + batch_shape + event_shape`.
     num_steps: int (a new trace per count), or int32 scalar tensor.
     seed: stateless seed (int, or shape-[2] int tensor).
@@ -61,12 +63,14 @@ def run_gibbs(distribution, state, num_steps, seed, jit_compile=True):
   if not tf.executing_eagerly():
     # Inside the caller's tf.function the loop joins its graph, compiled or
     # not as the caller chose.
-    return _gibbs_loop(distribution, state, num_steps, seed)
+    return _gibbs_loop(distribution, state, num_steps, seed, None)
   loop = _gibbs_loop_xla if jit_compile else _gibbs_loop_graph
   # Gibbs samples carry no gradient; an enclosing GradientTape must not try
   # to differentiate the compiled loop.
   with record.stop_recording():
-    return loop(distribution, state, num_steps, seed)
+    # Eagerly, outside the loop: what the base computes faster there (a factorization).
+    setup = distribution.gibbs_chain_setup()
+    return loop(distribution, state, num_steps, seed, setup)
 
 
 BlockGibbsKernelResults = collections.namedtuple(
