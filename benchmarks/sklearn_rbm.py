@@ -16,7 +16,7 @@ The rows:
   stacked, one call of the step: `tfp_rbm.keras.stacked_steps`), Keras'
   `jit_compile='auto'` (no XLA on a CPU);
   `fit`'s automatic schedule leaves the training `bits_per_dim` to
-  `evaluate` here (one log Z over 2^16 states costs about a hundred of
+  `evaluate` here (one log Z over 2^16 states costs 50-100 of
   these steps; scikit-learn computes no likelihood while it trains either);
 - the same with `bits_per_dim` in `fit` every 100th step and each epoch's
   first (`training_bits_per_dim_interval=100`), with `jit_compile=True`,

@@ -72,7 +72,7 @@ class FlowModel(keras.Model):
   (`tfp_rbm.keras.training_metric_cost`: a flow's step against `2^n`
   states), and otherwise leaves `bits_per_dim` to `evaluate` and the
   validation pass: for a bare 64x16 RBM one log Z (2^16 states, ~4 ms with
-  XLA) costs about a hundred of its steps, so `fit` logs no training
+  XLA) costs 50-100 of its steps, so `fit` logs no training
   `bits_per_dim` there (`val_bits_per_dim` stays). Nor does it above
   `training_enumeration_bits` units in the enumerated layer. A training
   update of the base's parameters drops the estimate (it was for the old
@@ -249,8 +249,10 @@ class FlowModel(keras.Model):
       training_bits_per_dim_interval = validation.check_integer(
           training_bits_per_dim_interval, 'training_bits_per_dim_interval', minimum=1)
     self.training_bits_per_dim_interval = training_bits_per_dim_interval
-    # Not model state: the batch size `fit` was given, for the automatic schedule.
+    # Not model state: the batch size `fit` was given, for the automatic schedule,
+    # and whether the traced step reports `bits_per_dim` (`_train_batch` decides).
     self._fit_batch_size = None
+    self._fit_reports_bits_per_dim = True
     if dtype not in ('float32', 'float64', tf.float32, tf.float64):
       raise ValueError(f"Argument `dtype` must be 'float32' or 'float64'; got {dtype!r}.")
     self.flow_dtype = tf.as_dtype(dtype)
@@ -764,7 +766,7 @@ class FlowModel(keras.Model):
   def _train_results(self):
     """The training metrics' results, as a step returns them to Keras."""
     bits_per_dim = self._bits_per_dim_metrics.result()
-    if not getattr(self, '_fit_reports_bits_per_dim', True):
+    if not self._fit_reports_bits_per_dim:
       del bits_per_dim['bits_per_dim']  # Too costly in `fit` (`training_bits_per_dim_interval`).
     return {'loss': self.loss_tracker.result(), **bits_per_dim, **self._accuracy_result()}
 

@@ -3,7 +3,7 @@
 An energy-based base's exact `bits_per_dim` needs its log Z, which costs a
 sum over `2^n` states of the enumerated layer: far more than a training step
 of a small machine (2^16 states of a 64x16 RBM take ~4 ms with XLA, a step
-at batch 10 ~0.05 ms). `FlowModel.fit` enumerates it on a schedule, one step
+at batch 10 0.05-0.09 ms). `FlowModel.fit` enumerates it on a schedule, one step
 in `interval`; this module estimates both costs, in multiply-adds, so that
 with the automatic schedule the metric is computed in `fit` only where it
 costs at most `SHARE` of the training time, and is otherwise left to
