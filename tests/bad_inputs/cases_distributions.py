@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from bad_input_registry import register_bad_input
 from tfp_rbm import distributions as tfrd
+from tfp_rbm import mcmc
 from tfp_rbm import training
 
 DTYPE_MESSAGE = r'must be float32 or float64 \(the supported dtypes\); got {}'
@@ -230,3 +231,13 @@ def _float_buffer_size():
                     r'`reset_fraction` must be a number in \[0, 1\]')
 def _string_reset_fraction():
   training.PersistentChains(_rbm(), buffer_size=10, reset_fraction='half')
+
+
+# -- The compile choice of an eager Gibbs loop ---------------------------------
+
+@register_bad_input('distributions/run_gibbs_jit_compile_word', ValueError,
+                    r"`jit_compile` must be True, False or 'auto'; got 'always'")
+def _run_gibbs_jit_compile_word():
+  rbm = _rbm()
+  mcmc.run_gibbs(rbm, rbm.sample(2, seed=(1, 2), num_steps=1), 3, seed=(1, 3),
+                 jit_compile='always')

@@ -410,7 +410,8 @@ class BoltzmannMachine(tfp.distributions.AutoCompositeTensorDistribution):
       with tf.control_dependencies(self._chain_state_assertions(state, 'initial_state')):
         state = tf.broadcast_to(state, ps.concat(
             [[n], self._batch_shape_tensor(), self._event_shape_tensor()], 0))
-    state = block_gibbs.run_gibbs(self, state, num_steps, chain_seed)
+    # A one-off draw: XLA only where the loop repays its compile.
+    state = block_gibbs.run_gibbs(self, state, num_steps, chain_seed, jit_compile='auto')
     return self._chain_state_to_event(state, event_seed, self._read_parameters())
 
   def surrogate_log_normalizer(self, chain_state):

@@ -18,6 +18,8 @@ import tensorflow as tf
 from tensorflow.python.eager import record  # pylint: disable=g-direct-tensorflow-import
 import tensorflow_probability as tfp
 
+from tfp_rbm.internal import compile_policy
+
 __all__ = ['BlockGibbsKernel', 'BlockGibbsKernelResults', 'run_gibbs']
 
 
@@ -40,9 +42,12 @@ def run_gibbs(distribution, state, num_steps, seed, jit_compile=True):
     state: chain states, shape `[num_chains] + batch_shape + event_shape`.
     num_steps: int (a new trace per count), or int32 scalar tensor.
     seed: stateless seed (int, or shape-[2] int tensor).
-    jit_compile: when called eagerly, compile the loop with XLA (default) or
-      run it as a graph. Inside a `tf.function` the loop is part of the
-      caller's graph and follows the caller's `jit_compile`.
+    jit_compile: when called eagerly, compile the loop with XLA (True, the
+      default), run it as a graph (False), or `'auto'`: XLA only where the
+      loop is long enough to repay the compile
+      (`tfp_rbm.internal.compile_policy`; `sample` uses this). Inside a
+      `tf.function` the loop is part of the caller's graph and follows the
+      caller's `jit_compile`.
 
   Returns:
     The states after `num_steps` sweeps, same shape as `state`.
@@ -60,11 +65,12 @@ def run_gibbs(distribution, state, num_steps, seed, jit_compile=True):
   # else a count known when tracing (one trace per count), by which a base
   # may choose its sweeps (the Gaussian-Bernoulli RBM's integrated chain).
   state = tf.convert_to_tensor(state, dtype=distribution.dtype, name='state')
+  compiled = compile_policy.compiles_loop(jit_compile, state.shape.num_elements(), num_steps)
   if not tf.executing_eagerly():
     # Inside the caller's tf.function the loop joins its graph, compiled or
     # not as the caller chose.
     return _gibbs_loop(distribution, state, num_steps, seed, None)
-  loop = _gibbs_loop_xla if jit_compile else _gibbs_loop_graph
+  loop = _gibbs_loop_xla if compiled else _gibbs_loop_graph
   # Gibbs samples carry no gradient; an enclosing GradientTape must not try
   # to differentiate the compiled loop.
   with record.stop_recording():
