@@ -91,6 +91,8 @@ def _parse_args(argv=None):
   parser.add_argument('--learning-rate', type=float, default=3e-3)
   parser.add_argument('--label-weight', type=float, default=None,
                       help='lambda of the labelled terms (default N / N_labelled)')
+  parser.add_argument('--classification-weight', type=float, default=0.,
+                      help='gamma of an added sum_L log p(y | x) in both flows (0: eq. 9)')
   parser.add_argument('--num-hidden', type=int, default=16,
                       help='hidden units of the RBM (<= 20: exact log Z)')
   parser.add_argument('--weight-scale', type=float, default=None,
@@ -224,7 +226,8 @@ def _train_flow(kind, data, labels, label_weight, args):
     base = {'kind': 'class_conditional_gaussian_mixture', 'num_classes': num_classes}
   model = FlowModel(event_size, base=base, flow=_nice(event_size, args),
                     preprocessing={'alpha': ALPHA}, buffer_size=1000, num_gibbs_steps=10,
-                    label_weight=label_weight, seed=args.seed)
+                    label_weight=label_weight,
+                    classification_weight=args.classification_weight, seed=args.seed)
   model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                 jit_compile=not (args.no_xla or args.quick))
   batches = _batches(train, labels, args.batch_size, args.seed)

@@ -150,6 +150,14 @@ def _loss_negative_label_weight():
   labeled_surrogate_loss.semi_supervised_flow_loss(dist, _VALUE, [0, 1], _VALUE, -0.5)
 
 
+@register_bad_input('training/labeled_loss_negative_classification_weight', ValueError,
+                    r'`classification_weight` must be non-negative; got -2.0')
+def _loss_negative_classification_weight():
+  dist = _labeled()
+  labeled_surrogate_loss.semi_supervised_flow_loss(dist, _VALUE, [0, 1], _VALUE,
+                                                   classification_weight=-2.)
+
+
 @register_bad_input('training/labeled_loss_base_without_labels', TypeError,
                     r'`distribution` must have a base with labels')
 def _loss_base_without_labels():

@@ -118,12 +118,13 @@ def test_fit_without_labels_trains_unsupervised():
 
 def test_keras_save_load_keeps_the_label_posterior(tmp_path):
   x, y = _two_classes(32)
-  model = _model(label_weight=3.)
+  model = _model(label_weight=3., classification_weight=4.)
   model.fit(x, y, batch_size=16, epochs=1, verbose=0)
   path = str(tmp_path / 'labelled.keras')
   model.save(path)
   loaded = FlowModel.load(path)
   assert loaded.label_weight == 3. and loaded.num_classes == NUM_CLASSES
+  assert loaded.classification_weight == 4.
   np.testing.assert_allclose(loaded.label_posterior(x).probs_parameter(),
                              model.label_posterior(x).probs_parameter(), rtol=1e-6)
 
@@ -152,9 +153,11 @@ def test_labels_for_a_base_without_labels_name_y():
     model.label_posterior(x)
 
 
-def test_negative_label_weight_is_refused():
-  with pytest.raises(ValueError, match='label_weight'):
-    _model(label_weight=-1.)
+@pytest.mark.parametrize('name', ['label_weight', 'classification_weight'])
+@pytest.mark.parametrize('value', [-1., float('nan'), '3'])
+def test_a_negative_or_non_numeric_weight_is_refused(name, value):
+  with pytest.raises(ValueError, match=f'`{name}` must be a finite number >= 0'):
+    _model(**{name: value})
 
 
 def test_bad_labels_in_a_dataset_name_y_and_skip_the_update():

@@ -38,10 +38,12 @@ def _exact_chain_expectation_nodes(base, num_nodes=30):
 
 
 def test_expected_gradient_is_the_exact_gradient_of_eq_9():
+  """Eq. 9 with the added classifier term `gamma sum_L log p(y | x)` (its own exact path)."""
   model, base = _model()
   x = tf.constant([[-1.2], [0.4], [2.1], [0.9], [-0.3]], tf.float64)
   labels = tf.constant([2, -1, 0, -1, 1])
   label_weight = 3.
+  classification_weight = 2.5
   variables = model.trainable_variables
   assert len(variables) == 8
   points, q = _exact_chain_expectation_nodes(base)
@@ -49,7 +51,8 @@ def test_expected_gradient_is_the_exact_gradient_of_eq_9():
   with tf.GradientTape() as tape:
     expected_loss = sum(
         q_k * labeled_surrogate_loss.semi_supervised_flow_loss(
-            model, x, labels, points[k:k + 1], label_weight=label_weight)
+            model, x, labels, points[k:k + 1], label_weight=label_weight,
+            classification_weight=classification_weight)
         for k, q_k in enumerate(q))
   surrogate = tape.gradient(expected_loss, variables)
   with tf.GradientTape() as tape:
@@ -58,8 +61,11 @@ def test_expected_gradient_is_the_exact_gradient_of_eq_9():
     joint = base.joint_log_prob(z, tf.maximum(labels, 0)) + log_det
     labelled = labels >= 0
     marginal = model.log_prob(x)
+    posterior = base.label_posterior(z).log_prob(tf.maximum(labels, 0))
     objective = (tf.reduce_sum(tf.where(labelled, tf.zeros_like(marginal), marginal))
-                 + label_weight * tf.reduce_sum(tf.where(labelled, joint, tf.zeros_like(joint))))
+                 + label_weight * tf.reduce_sum(tf.where(labelled, joint, tf.zeros_like(joint)))
+                 + classification_weight * tf.reduce_sum(
+                     tf.where(labelled, posterior, tf.zeros_like(posterior))))
     exact_loss = -objective / 5.
   exact = tape.gradient(exact_loss, variables)
   for v, g_surrogate, g_exact in zip(variables, surrogate, exact):

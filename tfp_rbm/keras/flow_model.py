@@ -178,6 +178,7 @@ class FlowModel(keras.Model):
                buffer_size=10000, num_gibbs_steps=25, reset_fraction=0.05,
                num_bins=256, log_normalizer=None, training_enumeration_bits=None,
                training_bits_per_dim_interval='auto', seed=0, dtype='float32', label_weight=1.,
+               classification_weight=0.,
                dequantization='uniform', overlap_chains=False, **kwargs):
     """Builds base, flow and (for an intractable base) the chains and the log Z.
 
@@ -215,6 +216,9 @@ class FlowModel(keras.Model):
       label_weight: `lambda >= 0`, the weight of the labelled examples' term
         `log p(x, y)` when a labelled base (`labeled_gaussian_bernoulli_rbm`,
         `class_conditional_gaussian_mixture`) is fit on `(x, y)`.
+      classification_weight: `gamma >= 0`, the weight of a term
+        `gamma sum_L log p(y | x)` added to eq. 9 (exact for every labelled
+        base; `tfp_rbm.training.semi_supervised_flow_loss`). Default 0: eq. 9.
       dequantization: `'uniform'` (the data come dequantized), or
         `'variational'` (the data are pixel values; a learned `q(u | x)`), or
         `{'kind': 'variational', **options}` with options of
@@ -256,12 +260,14 @@ class FlowModel(keras.Model):
     if dtype not in ('float32', 'float64', tf.float32, tf.float64):
       raise ValueError(f"Argument `dtype` must be 'float32' or 'float64'; got {dtype!r}.")
     self.flow_dtype = tf.as_dtype(dtype)
-    if isinstance(label_weight, bool) or not isinstance(
-        label_weight, (int, float, np.integer, np.floating)) or not (
-            np.isfinite(label_weight) and label_weight >= 0):
-      raise ValueError('Argument `label_weight` must be a finite number >= 0; got '
-                       f'{label_weight!r}.')
+    for name, weight in (('label_weight', label_weight),
+                         ('classification_weight', classification_weight)):
+      if isinstance(weight, bool) or not isinstance(
+          weight, (int, float, np.integer, np.floating)) or not (
+              np.isfinite(weight) and weight >= 0):
+        raise ValueError(f'Argument `{name}` must be a finite number >= 0; got {weight!r}.')
     self.label_weight = float(label_weight)
+    self.classification_weight = float(classification_weight)
     _check_flow_spec(flow, self.event_size)
     preprocessing = _check_preprocessing(preprocessing)
     self._specs = dict(base=base, flow=flow, preprocessing=preprocessing)
@@ -795,7 +801,7 @@ class FlowModel(keras.Model):
       else:
         loss, z, base_log_prob, log_det = training.semi_supervised_flow_loss_and_log_prob_parts(
             self._transformed(self._base), x, labels, chain_samples,
-            label_weight=self.label_weight)
+            label_weight=self.label_weight, classification_weight=self.classification_weight)
       if log_noise is not None:
         loss += tf.reduce_mean(log_noise)  # -E_q[log p - log q]: the variational bound's.
       # The optimizer sums gradients over replicas: average them instead.
@@ -1069,6 +1075,7 @@ class FlowModel(keras.Model):
     config.update(event_size=self.event_size, num_bins=self.num_bins, seed=self.seed,
                   training_enumeration_bits=self.training_enumeration_bits,
                   dtype=self.flow_dtype.name, label_weight=self.label_weight,
+                  classification_weight=self.classification_weight,
                   overlap_chains=self.overlap_chains, **self._specs, **self._chain_config)
     return config
 

@@ -13,14 +13,15 @@ __all__ = ['semi_supervised_flow_loss', 'semi_supervised_flow_loss_and_log_prob_
 UNLABELLED = -1
 
 
-def semi_supervised_flow_loss(distribution, x, labels, chain_samples=None, label_weight=1.):
+def semi_supervised_flow_loss(distribution, x, labels, chain_samples=None, label_weight=1.,
+                              classification_weight=0.):
   """The loss of `semi_supervised_flow_loss_and_log_prob_parts`, alone."""
   return semi_supervised_flow_loss_and_log_prob_parts(
-      distribution, x, labels, chain_samples, label_weight)[0]
+      distribution, x, labels, chain_samples, label_weight, classification_weight)[0]
 
 
 def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_samples=None,
-                                                 label_weight=1.):
+                                                 label_weight=1., classification_weight=0.):
   """A loss whose gradient is that of `-J / N`, EB-and-Flow's eq. 9 over a batch.
 
   #### Mathematical Details
@@ -29,10 +30,20 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
   ones `L`, and `N = |U| + |L|`:
 
   ```none
-  J = sum_U log p(x) + lambda sum_L log p(x, y)
+  J = sum_U log p(x) + lambda sum_L log p(x, y) + gamma sum_L log p(y | x)
   L = -(1/N) sum_n w_n (log p~(z_n[, y_n]) + log|det dz/dx|_n)
       + mean_n(w_n) * base.surrogate_log_normalizer(v_hat)
+      - (gamma/N) sum_L (log p~(z_n, y_n) - log p~(z_n))
   ```
+
+  `gamma = 0` (the default) is eq. 9. With `gamma > 0` the classifier's
+  term `log p(y | x) = log p~(z, y) - log p~(z)` is weighted apart from the
+  density's (the hybrid objective of Nalisnick et al. 2019, "Hybrid models
+  with deep and invertible features"): it is exact for any base, log Z
+  cancelling, and needs no chains. In `lambda log p(x, y) = lambda (log p(x)
+  + log p(y | x))` the classifier's term is a few nats against the
+  density's hundreds, so raising `lambda` alone mostly weights the labelled
+  images' density.
 
   with `w_n = 1` on `U` and `lambda` on `L`, `log p~(z) = -F(z) =
   logsumexp_y(-F(z, y))` and `log p~(z, y) = -F(z, y)`. Every term of `J`
@@ -62,6 +73,8 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
     chain_samples: the model's samples of the base's visible units (a base
       with an intractable log Z), else None.
     label_weight: `lambda >= 0`, the weight of the labelled term.
+    classification_weight: `gamma >= 0`, the weight of the labelled
+      examples' `log p(y | x)` added to eq. 9.
 
   Returns:
     `(loss, z, base_log_prob, log_det)`: the scalar loss, summed over the
@@ -72,8 +85,9 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
   Raises:
     TypeError: if the base has no labels, or `labels` are not integers.
     ValueError: if a label known before running lies outside `[-1, K)`,
-      `label_weight` is negative, or `chain_samples` is missing for a base
-      with an intractable log Z (or given for one with an exact log Z).
+      `label_weight` or `classification_weight` is negative, or
+      `chain_samples` is missing for a base with an intractable log Z (or
+      given for one with an exact log Z).
       Labels known only when the graph runs are checked under the base's
       `validate_args`.
   """
@@ -89,8 +103,10 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
   if not intractable and chain_samples is not None:
     raise ValueError(f'Argument `chain_samples` must be None: {type(base).__name__} has an '
                      'exact log Z and is trained on its exact NLL.')
-  if not tf.is_tensor(label_weight) and np.any(np.asarray(label_weight) < 0):
-    raise ValueError(f'Argument `label_weight` must be non-negative; got {label_weight}.')
+  for name, weight in (('label_weight', label_weight),
+                       ('classification_weight', classification_weight)):
+    if not tf.is_tensor(weight) and np.any(np.asarray(weight) < 0):
+      raise ValueError(f'Argument `{name}` must be non-negative; got {weight}.')
   labels = tf.convert_to_tensor(labels, name='labels')
   if not labels.dtype.is_integer:
     raise TypeError('Argument `labels` must hold integer class indices, -1 for unlabelled; '
@@ -115,4 +131,8 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
   if intractable:
     loss += (tf.reduce_mean(weights * tf.ones_like(log_density), axis=0)
              * base.surrogate_log_normalizer(chain_samples))
+  if tf.is_tensor(classification_weight) or classification_weight:
+    # log p(y | z): the same log Z in both terms, so exact for any base.
+    log_posterior = tf.where(labelled, joint - marginal, tf.zeros_like(joint))
+    loss -= tf.cast(classification_weight, dtype) * tf.reduce_mean(log_posterior, axis=0)
   return tf.reduce_sum(loss), z, marginal, log_det
