@@ -48,12 +48,12 @@ def test_expected_gradient_is_the_exact_gradient_of_eq_9():
   assert len(variables) == 8
   points, q = _exact_chain_expectation_nodes(base)
   np.testing.assert_allclose(q.sum(), 1., rtol=1e-12)
+  # One trace for the hundreds of single-chain losses of the expectation.
+  loss_with_chain = tf.function(lambda chain: labeled_surrogate_loss.semi_supervised_flow_loss(
+      model, x, labels, chain, label_weight=label_weight,
+      classification_weight=classification_weight))
   with tf.GradientTape() as tape:
-    expected_loss = sum(
-        q_k * labeled_surrogate_loss.semi_supervised_flow_loss(
-            model, x, labels, points[k:k + 1], label_weight=label_weight,
-            classification_weight=classification_weight)
-        for k, q_k in enumerate(q))
+    expected_loss = sum(q_k * loss_with_chain(points[k:k + 1]) for k, q_k in enumerate(q))
   surrogate = tape.gradient(expected_loss, variables)
   with tf.GradientTape() as tape:
     z = model.bijector.inverse(x)
