@@ -87,7 +87,8 @@ class FlowModel(keras.Model):
   'num_classes': K}`) makes the model semi-supervised: `fit(x, y)` with
   integer labels `y` of shape `[N]`, `-1` marking an unlabelled example,
   trains on EB-and-Flow's eq. 9, `-[sum_U log p(x) + lambda sum_L log p(x, y)]
-  / N` (the labels bypass the flow; `label_weight` is `lambda`): through
+  / N` (the labels bypass the flow; `label_weight` is `lambda`;
+  `classification_weight=gamma` adds `gamma sum_L log p(y | x)`): through
   `tfp_rbm.training.semi_supervised_flow_loss` for the RBM, exactly for the
   mixture, whose log Z is closed form. `fit` / `evaluate` also
   report `accuracy`, that of `argmax_y p(y | x)` over the labelled examples
