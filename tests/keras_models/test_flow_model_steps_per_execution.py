@@ -148,3 +148,24 @@ def test_xla_stacked_steps_train_as_keras_xla_steps():
   stacked.fit(x, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
   assert getattr(stacked.train_function, 'stacks_batches', False)
   _assert_same_state(one, stacked, rtol=1e-5, atol=1e-6)
+
+
+def test_batches_all_alike_trace_the_step_once_and_a_partial_batch_adds_its_own():
+  """50 examples in batches of 10: one trace; then 53: the partial batch's trace, all trained."""
+  model, one = _model(4), _model()
+  traces = []
+  train_batch = model._train_batch  # pylint: disable=protected-access
+
+  def counted(*args, **kwargs):
+    traces.append(1)
+    return train_batch(*args, **kwargs)
+
+  model._train_batch = counted  # pylint: disable=protected-access
+  model.fit(_binary()[:50], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
+  assert len(traces) == 1 and not model.train_function.odd_batches
+  model.fit(_binary(), batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
+  assert len(traces) == 3 and model.train_function.odd_batches
+  assert int(model.optimizer.iterations) == 5 + 6
+  one.fit(_binary()[:50], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
+  one.fit(_binary(), batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
+  _assert_same_state(model, one)

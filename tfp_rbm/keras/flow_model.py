@@ -898,9 +898,11 @@ class FlowModel(keras.Model):
       self.optimizer.build(self.trainable_variables)
     stacked = getattr(self.train_function, 'stacks_batches', False)
     if getattr(self, '_fit_stacks_batches', False):
-      # `fit` feeds stacks of `steps_per_execution` batches (`stacked_steps`).
-      if force or not stacked:
-        self.train_function = stacked_steps.make_train_function(self)
+      # `fit` feeds stacks of `steps_per_execution` batches (`stacked_steps`);
+      # a function built for batches all alike cannot take a partial one.
+      odd = self._fit_stack_odd_batches
+      if force or not stacked or (odd and not self.train_function.odd_batches):
+        self.train_function = stacked_steps.make_train_function(self, odd)
       return self.train_function
     if stacked:
       self.train_function = None
@@ -937,7 +939,7 @@ class FlowModel(keras.Model):
     self._fit_batch_size = kwargs.get('batch_size', args[2] if len(args) > 2 else None)
     stacked = stacked_steps.fit_arguments(self, args, kwargs)
     if stacked is not None:
-      args, kwargs = (), stacked
+      (args, kwargs), self._fit_stack_odd_batches = ((), stacked[0]), stacked[1]
     self._fit_stacks_batches = stacked is not None
     try:
       return super().fit(*args, callbacks=callbacks, **kwargs)

@@ -42,9 +42,12 @@ def fit_arguments(model, args, kwargs):
     args, kwargs: the arguments given to `fit` (without `callbacks`).
 
   Returns:
-    A dict of keyword arguments for `keras.Model.fit` (the data as a
-    repeating `tf.data.Dataset` of stacks, `steps_per_epoch` its number of
-    batches), or None when the stacked loop does not apply.
+    `(arguments, odd_batches)`: a dict of keyword arguments for
+    `keras.Model.fit` (the data as a repeating `tf.data.Dataset` of stacks,
+    `steps_per_epoch` its number of batches), and whether a batch of
+    another size than the first may come (the epoch's last, partial one;
+    `make_train_function` traces the step for it only then). None when the
+    stacked loop does not apply.
   """
   steps = model.steps_per_execution
   if not isinstance(steps, int) or steps <= 1 or model.run_eagerly or not _no_strategy(model):
@@ -76,12 +79,15 @@ def fit_arguments(model, args, kwargs):
       x, y = x[:split_at], None if y is None else y[:split_at]
     batch_size = batch_size or 32
     dataset, num_batches = _stacked_arrays(x, y, batch_size, steps, bool(shuffle))
+    odd_batches = int(x.shape[0]) % batch_size != 0
   elif (isinstance(x, tf.data.Dataset) and y is None and batch_size is None
         and not arguments.get('validation_split')):
     cardinality = int(x.cardinality())
     if cardinality < 0 or not _is_batch_spec(x.element_spec):
       return None
     dataset, num_batches = _stacked_dataset(x, steps), cardinality
+    # Batches of a static size (`drop_remainder=True`) are all alike.
+    odd_batches = tf.nest.flatten(x.element_spec)[0].shape[0] is None
   else:
     return None
   if num_batches == 0:
@@ -89,17 +95,18 @@ def fit_arguments(model, args, kwargs):
   arguments.update(x=dataset, y=None, batch_size=None, shuffle=False, validation_split=0.,
                    steps_per_epoch=num_batches,
                    validation_batch_size=arguments.get('validation_batch_size') or batch_size)
-  return arguments
+  return arguments, odd_batches
 
 
-def make_train_function(model):
+def make_train_function(model, odd_batches=True):
   """The function `fit` calls once per execution: reads a stack, runs its batches.
 
   Keras calls it with the iterator of `fit_arguments`' dataset and passes
   what it returns (the metrics' results) to the callbacks. The batches of
   the stack's full part run in one `tf.while_loop` (XLA-compiled with
-  `model.jit_compile`); a batch of another size (the epoch's last, partial
-  one) runs by itself.
+  `model.jit_compile`); with `odd_batches`, a batch of another size (the
+  epoch's last, partial one) runs by itself, a second trace and compile of
+  the step; without, such a batch stops the step with an error.
   """
   jit_compile = bool(model.jit_compile)
 
@@ -134,6 +141,10 @@ def make_train_function(model):
     tf.cond(full > 0,
             lambda: train_batches(stacked(x), None if y is None else stacked(y)),
             lambda: tf.constant(True))
+    if not odd_batches:
+      tf.debugging.assert_equal(full, tf.size(sizes), message=(
+          'a batch of another size than the first in a stack of batches all alike'))
+      return model._train_results()  # pylint: disable=protected-access
     # The rest one by one: at most the epoch's last, partial batch for data
     # batched by `fit` or by `Dataset.batch`.
     starts = tf.cumsum(sizes, exclusive=True)
@@ -150,6 +161,7 @@ def make_train_function(model):
     return run_stack(iterator)
 
   function.stacks_batches = True
+  function.odd_batches = odd_batches
   return function
 
 
