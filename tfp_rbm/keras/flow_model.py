@@ -254,10 +254,12 @@ class FlowModel(keras.Model):
       training_bits_per_dim_interval = validation.check_integer(
           training_bits_per_dim_interval, 'training_bits_per_dim_interval', minimum=1)
     self.training_bits_per_dim_interval = training_bits_per_dim_interval
-    # Not model state: the batch size `fit` was given, for the automatic schedule,
-    # and whether the traced step reports `bits_per_dim` (`_train_batch` decides).
+    # Not model state: the batch size `fit` was given, for the automatic schedule;
+    # whether the traced step reports `bits_per_dim` (`_train_batch` decides); and
+    # while `fit` feeds stacks of batches, whether a partial one may come (else None).
     self._fit_batch_size = None
     self._fit_reports_bits_per_dim = True
+    self._fit_stack_odd_batches = None
     if dtype not in ('float32', 'float64', tf.float32, tf.float64):
       raise ValueError(f"Argument `dtype` must be 'float32' or 'float64'; got {dtype!r}.")
     self.flow_dtype = tf.as_dtype(dtype)
@@ -897,10 +899,10 @@ class FlowModel(keras.Model):
     if not self.optimizer.built:
       self.optimizer.build(self.trainable_variables)
     stacked = getattr(self.train_function, 'stacks_batches', False)
-    if getattr(self, '_fit_stacks_batches', False):
+    odd = self._fit_stack_odd_batches
+    if odd is not None:
       # `fit` feeds stacks of `steps_per_execution` batches (`stacked_steps`);
       # a function built for batches all alike cannot take a partial one.
-      odd = self._fit_stack_odd_batches
       if force or not stacked or (odd and not self.train_function.odd_batches):
         self.train_function = stacked_steps.make_train_function(self, odd)
       return self.train_function
@@ -939,15 +941,14 @@ class FlowModel(keras.Model):
     self._fit_batch_size = kwargs.get('batch_size', args[2] if len(args) > 2 else None)
     stacked = stacked_steps.fit_arguments(self, args, kwargs)
     if stacked is not None:
-      (args, kwargs), self._fit_stack_odd_batches = ((), stacked[0]), stacked[1]
-    self._fit_stacks_batches = stacked is not None
+      args, (kwargs, self._fit_stack_odd_batches) = (), stacked
     try:
       return super().fit(*args, callbacks=callbacks, **kwargs)
     except tf.errors.InvalidArgumentError:
       training.validate_parameters(self._base)
       raise
     finally:
-      self._fit_stacks_batches = False
+      self._fit_stack_odd_batches = None
 
   def evaluate(self, *args, **kwargs):
     """`keras.Model.evaluate`, with the base's log Z enumerated once, not per batch.
