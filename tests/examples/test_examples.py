@@ -93,6 +93,18 @@ def test_dflow_codes(tmp_path):
   assert 0. <= metrics['hamming_other_class'] <= 1.
 
 
+def test_semi_supervised_labels(tmp_path):
+  returned = _main('semi_supervised_labels')(['--smoke', '--output', str(tmp_path)])
+  metrics = _written(tmp_path, ['metrics.json', 'labeled_rbm.keras', 'flowgmm.keras'])
+  assert metrics == returned
+  assert (metrics['dataset'], metrics['labels'], metrics['learning_rate']) == ('digits', 50, 3e-3)
+  assert [m['base'] for m in metrics['models']] == ['labeled_rbm', 'flowgmm']
+  for model in metrics['models']:
+    assert 0. <= model['accuracy'] <= 1. and _finite(model['bits_per_dim']), model
+  for base in ('labeled_rbm', 'flowgmm'):  # SampleGrid's class-conditional grids.
+    assert any((tmp_path / f'samples_{base}').glob('*.png'))
+
+
 def test_keras_fit(tmp_path):
   assert sum(1 for _ in open(EXAMPLES / 'keras_fit.py')) < 30
   results = _main('keras_fit')(['--epochs', '1', '--run-eagerly', '--output', str(tmp_path)])
