@@ -99,6 +99,58 @@ def test_initialize_standardises_the_labelled_base_once():
     np.testing.assert_array_equal(old, variable.numpy())
 
 
+def _fit_once(model, data, **kwargs):
+  model.fit(data, epochs=1, steps_per_epoch=1, verbose=0, shuffle=False, **kwargs)
+  return [v.numpy() for v in model.trainable_variables]
+
+
+@pytest.mark.parametrize('feed', ['array', 'dataset'])
+def test_fit_gives_the_labelled_base_its_start_from_its_first_examples(feed):
+  """`fit` without `initialize` trains as `initialize` on its first examples, then `fit`."""
+  x, y = _two_classes(64)
+  y = _half_unlabelled(y)
+  if feed == 'array':
+    first, data, kwargs = x, x, {'y': y, 'batch_size': 16}
+  else:
+    first = x[:16]
+    data, kwargs = tf.data.Dataset.from_tensor_slices((x, y)).batch(16), {}
+  explicit = _model()
+  explicit.initialize(first)
+  expected = _fit_once(explicit, data, **kwargs)
+  implicit = _model()
+  assert specs.base_awaits_initialization(LABELED, implicit.base)
+  got = _fit_once(implicit, data, **kwargs)
+  assert not specs.base_awaits_initialization(LABELED, implicit.base)
+  assert np.any(implicit.base.visible_bias.numpy() != 0)
+  for want, have in zip(expected, got):
+    np.testing.assert_allclose(have, want, rtol=1e-6, atol=1e-7)
+
+
+def test_fit_leaves_a_generator_and_a_started_base_alone():
+  x, y = _two_classes(64)
+
+  def batches():
+    while True:
+      yield x[:16], y[:16]
+
+  model = _model()
+  calls = []
+  model.initialize = calls.append  # pylint: disable=attribute-defined-outside-init
+  model.fit(batches(), epochs=1, steps_per_epoch=1, verbose=0)
+  assert not calls  # fit cannot look ahead in a generator
+  del model.initialize
+  model = _model()
+  model.initialize(x)
+  started = [v.numpy() for v in model.base.trainable_variables]
+  assert not specs.base_awaits_initialization(LABELED, model.base)
+  gaussian = _model(base={'kind': 'gaussian_bernoulli_rbm', 'num_hidden': 3})
+  assert not specs.base_awaits_initialization({'kind': 'gaussian_bernoulli_rbm'}, gaussian.base)
+  assert not specs.base_awaits_initialization(model.base, model.base)  # a base object
+  model._initialize_from_first_examples(x * 0.5)  # pylint: disable=protected-access
+  for old, variable in zip(started, model.base.trainable_variables):
+    np.testing.assert_array_equal(old, variable.numpy())
+
+
 def test_accuracy_declares_higher_is_better():
   from keras.src.callbacks import monitor_callback  # pylint: disable=g-import-not-at-top
   model = _model()
@@ -164,6 +216,7 @@ def test_bad_labels_in_a_dataset_name_y_and_skip_the_update():
   x, y = _two_classes(16)
   y[3] = 5
   model = _model()
+  model.initialize(x)  # Else `fit` would start the base from the (valid) images first.
   before = [v.numpy() for v in model.trainable_variables]
   dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
   with pytest.raises(ValueError, match=r'`y`.*\[0, 2\).*batch 0 of fit.*label 5'):

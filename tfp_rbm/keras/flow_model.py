@@ -461,6 +461,10 @@ class FlowModel(keras.Model):
 
     ActNorm's, and the base's where its spec kind has one
     (`specs.initialize_base`: the labelled RBM standardises on the latents).
+    `fit` calls it on its first examples (up to 1,000 of an array, the
+    first batch of a `tf.data.Dataset`) while the base still awaits its
+    start; call it first to start from other examples, or from data `fit`
+    cannot look ahead in (a generator, a `keras.utils.PyDataset`).
     """
     x = self._examples(x)
     if self.dequantizer is not None:
@@ -918,6 +922,10 @@ class FlowModel(keras.Model):
   def fit(self, *args, callbacks=None, **kwargs):
     """`keras.Model.fit`, warning whenever an update was skipped.
 
+    A base whose spec kind has a data-dependent start (the labelled RBM's)
+    and has not had it gets it first from `fit`'s first examples
+    (`initialize`).
+
     A skipped update, or an `InvalidArgumentError` out of the step (e.g. a
     Cholesky that failed), first validates the base's parameters
     (`tfp_rbm.training.validate_parameters`), which raises the base's own
@@ -938,6 +946,7 @@ class FlowModel(keras.Model):
     validation_data = kwargs.get('validation_data')
     if isinstance(validation_data, (tuple, list)) and len(validation_data) >= 2:
       self._check_labels_now(validation_data, {})
+    self._initialize_from_first_examples(args[0] if args else kwargs.get('x'))
     self._fit_batch_size = kwargs.get('batch_size', args[2] if len(args) > 2 else None)
     stacked = stacked_steps.fit_arguments(self, args, kwargs)
     if stacked is not None:
@@ -949,6 +958,25 @@ class FlowModel(keras.Model):
       raise
     finally:
       self._fit_stack_odd_batches = None
+
+  def _initialize_from_first_examples(self, x):
+    """`initialize` on `fit`'s first examples, where the base's kind has a start it has not left.
+
+    Up to 1,000 examples of an array, the first batch of a
+    `tf.data.Dataset` (read again by the epoch), nothing from data `fit`
+    cannot look ahead in.
+    """
+    if not specs.base_awaits_initialization(self._specs['base'], self._base):
+      return
+    if isinstance(x, tf.data.Dataset):
+      x = next(iter(x.take(1)))
+    elif not isinstance(x, (np.ndarray, tf.Tensor)):
+      return
+    else:
+      x = x[:_INITIALIZATION_EXAMPLES]
+    if isinstance(x, (tuple, list)):  # A dataset's `(x, y)` or `(x, y, sample_weight)`.
+      x = x[0]
+    self.initialize(x)
 
   def evaluate(self, *args, **kwargs):
     """`keras.Model.evaluate`, with the base's log Z enumerated once, not per batch.
@@ -1248,6 +1276,8 @@ class _DataRangeCheck(keras.callbacks.Callback):
 
 
 _UNLABELLED = -1
+# Examples of an array that `fit` gives `initialize` (the base's data-dependent start).
+_INITIALIZATION_EXAMPLES = 1000
 # The bases with labels: a label layer summed out, `joint_log_prob` and `label_posterior`.
 def _check_label_format(labels, model, dtype=None, kind=None):
   """Raises, naming `y`, unless the labels suit the model: integers of shape `[N]`.

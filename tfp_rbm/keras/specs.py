@@ -18,8 +18,9 @@ from tfp_rbm import flows
 tfb = tfp.bijectors
 tfd = tfp.distributions
 
-__all__ = ['BASE_KINDS', 'FLOW_BUILDERS', 'build_base', 'build_flow', 'eb_and_flow_cifar10',
-           'flow_event_size', 'flow_latent_level_shapes', 'initialize_base']
+__all__ = ['BASE_KINDS', 'FLOW_BUILDERS', 'base_awaits_initialization', 'build_base',
+           'build_flow', 'eb_and_flow_cifar10', 'flow_event_size', 'flow_latent_level_shapes',
+           'initialize_base']
 
 
 def _positive_scale_variable(initial):
@@ -114,11 +115,9 @@ def _center_labeled_gaussian_bernoulli_rbm(base, z):
   latents' mean. Only a machine still at the builder's start (zero `b`,
   unit `sigma`) changes, so a trained one is left alone.
   """
-  visible_bias, scale = base.visible_bias, base.scale
-  # The softplus round trip of a unit scale need not give exactly 1.
-  if not (np.all(tf.convert_to_tensor(visible_bias).numpy() == 0)
-          and np.allclose(tf.convert_to_tensor(scale).numpy(), 1., rtol=0., atol=1e-6)):
+  if not _labeled_at_start(base):
     return
+  visible_bias, scale = base.visible_bias, base.scale
   z = tf.reshape(tf.cast(z, base.dtype), [-1, base.event_shape[-1]])
   std = tf.math.reduce_std(z, axis=0)
   if z.shape[0] < 2 or not np.all(np.isfinite(z.numpy())) or not tf.reduce_max(std) > 0:
@@ -128,6 +127,13 @@ def _center_labeled_gaussian_bernoulli_rbm(base, z):
   base.hidden_bias.assign_sub(tf.linalg.matvec(base.weights, mean / new_scale, transpose_a=True))
   visible_bias.assign(mean)
   scale.assign(new_scale)
+
+
+def _labeled_at_start(base):
+  """Whether the labelled RBM is still at its builder's start: zero `b`, unit `sigma`."""
+  # The softplus round trip of a unit scale need not give exactly 1.
+  return bool(np.all(tf.convert_to_tensor(base.visible_bias).numpy() == 0)
+              and np.allclose(tf.convert_to_tensor(base.scale).numpy(), 1., rtol=0., atol=1e-6))
 
 
 def _class_conditional_gaussian_mixture(event_size, num_classes, dtype, seed, mean_scale=1.,
@@ -296,9 +302,9 @@ BASE_KINDS = {
     'multivariate_normal': _multivariate_normal,
 }
 
-# Data-dependent initialisations (`initialize_base`), by kind.
+# Data-dependent initialisations (`initialize_base`), by kind: `(at_start, initialize)`.
 BASE_INITIALIZERS = {
-    'labeled_gaussian_bernoulli_rbm': _center_labeled_gaussian_bernoulli_rbm,
+    'labeled_gaussian_bernoulli_rbm': (_labeled_at_start, _center_labeled_gaussian_bernoulli_rbm),
 }
 
 FLOW_BUILDERS = {
@@ -366,9 +372,17 @@ def initialize_base(spec, base, z):
   initialize_base(spec, base, flow.inverse(x_batch))  # b, sigma: the latents' moments
   ```
   """
+  if base_awaits_initialization(spec, base):
+    BASE_INITIALIZERS[spec['kind']][1](base, z)
+
+
+def base_awaits_initialization(spec, base):
+  """Whether `initialize_base(spec, base, z)` would change `base`: its kind has a start, not yet left.
+
+  `FlowModel.fit` asks it before initialising from its first examples.
+  """
   initializer = BASE_INITIALIZERS.get(spec.get('kind')) if isinstance(spec, dict) else None
-  if initializer is not None:
-    initializer(base, z)
+  return initializer is not None and initializer[0](base)
 
 
 def flow_latent_level_shapes(flow):
