@@ -35,3 +35,16 @@ def test_an_enumerable_machine_is_judged_by_its_exact_figure(capsys):
   lines = _targets(capsys, _row('rbm-flow', 0.65, bits_per_dim=6.1, ais=5.9, raise_=6.1), 16)
   assert lines[-1] == ('rbm-flow at 1000 labels: accuracy >= flowgmm MISSED; '
                        'bits/dim < flowgmm MISSED')
+
+
+def test_each_flowgmm_variant_present_gets_its_own_targets(capsys):
+  labels = benchmark_scripts.load('labels')
+  labels._print_table([_row('rbm-flow', 0.75, bits_per_dim=6.1),
+                       _row('flowgmm', 0.70, bits_per_dim=5.9),
+                       _row('flowgmm-isotropic', 0.80, bits_per_dim=6.2)], 'fashion_mnist',
+                      500, _args(16))
+  lines = capsys.readouterr().out.strip().splitlines()
+  assert lines[-1] == ('rbm-flow at 1000 labels: accuracy >= flowgmm met; bits/dim < flowgmm '
+                       'MISSED; accuracy >= flowgmm-isotropic MISSED; bits/dim < '
+                       'flowgmm-isotropic met')
+  assert any(line.split()[:2] == ['1000', 'flowgmm-isotropic'] for line in lines)

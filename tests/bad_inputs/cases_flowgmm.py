@@ -99,6 +99,14 @@ def _spec_bad_initial_scale():
                     'initial_scale': -1.}, 4)
 
 
+@register_bad_input('keras/flowgmm_spec_isotropic_not_bool', ValueError,
+                    r"kind 'class_conditional_gaussian_mixture' needs a bool `isotropic`; got "
+                    r"'yes'")
+def _spec_isotropic_not_bool():
+  specs.build_base({'kind': 'class_conditional_gaussian_mixture', 'num_classes': 2,
+                    'isotropic': 'yes'}, 4)
+
+
 @register_bad_input('keras/flowgmm_fit_labels_out_of_range', ValueError,
                     r'`y` must hold class indices in \[0, 2\) \(num_classes of the base\), or -1 '
                     r'for an unlabelled example; got \[2\]')

@@ -87,3 +87,19 @@ def test_spec_builds_flowgmm_base_with_trainable_means_and_scales():
   fixed = specs.build_base({'kind': 'class_conditional_gaussian_mixture', 'num_classes': 4,
                             'trainable_scale': False}, 5)
   assert [v.name for v in fixed.trainable_variables] == ['loc:0']
+
+
+def test_spec_builds_the_flowgmm_authors_isotropic_scales():
+  """`isotropic=True`: one scale per class, `[K, 1]`; the density is the isotropic mixture's."""
+  base = specs.build_base({'kind': 'class_conditional_gaussian_mixture', 'num_classes': 3,
+                           'isotropic': True, 'initial_scale': 0.5}, 4, 'float64', seed=2)
+  assert tf.convert_to_tensor(base.scale).shape == [3, 1]
+  assert sorted(v.name for v in base.trainable_variables) == ['loc:0', 'scale:0']
+  z = np.random.default_rng(0).normal(size=[5, 4])
+  loc = base.loc.numpy()
+  log_joint = (-0.5 * np.sum((z[:, None] - loc) ** 2, -1) / 0.25
+               - 4 * np.log(0.5 * np.sqrt(2 * np.pi)) - np.log(3.))
+  np.testing.assert_allclose(base.log_prob(z).numpy(), np.logaddexp.reduce(log_joint, -1),
+                             rtol=1e-6)
+  samples = base.sample(2000, seed=(0, 3), labels=1).numpy()
+  np.testing.assert_allclose(samples.std(0), [0.5] * 4, rtol=0.1)

@@ -137,12 +137,16 @@ def _labeled_at_start(base):
 
 
 def _class_conditional_gaussian_mixture(event_size, num_classes, dtype, seed, mean_scale=1.,
-                                        initial_scale=1., trainable_scale=True):
+                                        initial_scale=1., trainable_scale=True,
+                                        isotropic=False):
   """FlowGMM's base: `ClassConditionalGaussianMixture` with a uniform class prior.
 
   Trainable means `mu_y ~ N(0, mean_scale^2)` (per unit) and scales from
-  `initial_scale` (trainable unless `trainable_scale=False`, softplus).
-  Exact: a `FlowModel` trains it on the exact semi-supervised NLL.
+  `initial_scale` (trainable unless `trainable_scale=False`, softplus): one
+  per class and dimension (`[K, D]`), or with `isotropic=True` one per
+  class (`[K, 1]`), as the FlowGMM authors' `SSLGaussMixture`
+  (izmailovpavel/flowgmm) keeps them. Exact: a `FlowModel` trains it on the
+  exact semi-supervised NLL.
   """
   if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or (
       num_classes < 1):
@@ -151,9 +155,14 @@ def _class_conditional_gaussian_mixture(event_size, num_classes, dtype, seed, me
   if not (isinstance(initial_scale, (int, float)) and initial_scale > 0):
     raise ValueError("Argument `base`: kind 'class_conditional_gaussian_mixture' needs a "
                      f'positive `initial_scale`; got {initial_scale!r}.')
+  for name, flag in (('trainable_scale', trainable_scale), ('isotropic', isotropic)):
+    if not isinstance(flag, (bool, np.bool_)):
+      raise ValueError("Argument `base`: kind 'class_conditional_gaussian_mixture' needs a "
+                       f'bool `{name}`; got {flag!r}.')
   rng = np.random.default_rng(seed)
   loc = rng.normal(scale=mean_scale, size=[int(num_classes), event_size])
-  scale = tf.fill([int(num_classes), event_size], tf.constant(initial_scale, dtype))
+  scale = tf.fill([int(num_classes), 1 if isotropic else event_size],
+                  tf.constant(initial_scale, dtype))
   if trainable_scale:
     scale = _positive_scale_variable(scale)
   return distributions.ClassConditionalGaussianMixture(
