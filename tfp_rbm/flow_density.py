@@ -7,8 +7,10 @@ own piece (the chains and surrogate loss; the log Z estimates) to these.
 import tensorflow as tf
 
 from tfp_rbm.distributions import boltzmann_machine
+from tfp_rbm.distributions import label_interface
 
-__all__ = ['has_intractable_normalizer', 'log_prob_parts', 'split_flow']
+__all__ = ['has_intractable_normalizer', 'joint_log_prob', 'label_posterior', 'labeled_base',
+           'log_prob_parts', 'split_flow']
 
 
 def split_flow(distribution):
@@ -43,3 +45,62 @@ def log_prob_parts(distribution, x):
   z = bijector.inverse(x)
   log_det = bijector.inverse_log_det_jacobian(x, event_ndims=distribution.event_shape.rank)
   return z, base_log_prob(z), log_det
+
+
+def labeled_base(distribution):
+  """`(base, bijector)` of `split_flow`, refusing a base without labels (naming `distribution`)."""
+  base, bijector = split_flow(distribution)
+  if not label_interface.has_labels(base):
+    raise TypeError('Argument `distribution` must have a base with labels (e.g. '
+                    '`LabeledGaussianBernoulliRBM`, `ClassConditionalGaussianMixture`); got '
+                    f'{type(base).__name__}.')
+  return base, bijector
+
+
+def joint_log_prob(distribution, x, labels):
+  """`log p(x, y) = log p_base(z, y) + log|det dz/dx|`, `z = f^{-1}(x)`: the labels bypass the flow.
+
+  The TFP form of a flow with a labelled base
+  (`tfd.TransformedDistribution(base, flow)`, or the bare base): the base's
+  `joint_log_prob` on the latents plus the flow's log-det, which does not
+  depend on `y`. Its log Z is the one the base's `log_prob` takes (exact,
+  or the `log_normalizer` it was given).
+
+  Args:
+    distribution: `tfd.TransformedDistribution(base, flow)` or a bare base,
+      with a base with labels (`tfp_rbm.distributions.has_labels`).
+    x: data, `sample_shape + batch_shape + event_shape`.
+    labels: integer class indices in `[0, K)`, broadcasting with
+      `sample_shape + batch_shape`.
+
+  Returns:
+    `log p(x, y)`, shape `sample_shape + batch_shape`.
+
+  Raises:
+    TypeError: if the base has no labels, or `labels` are not integers.
+
+  #### Examples
+
+  ```python
+  model = tfd.TransformedDistribution(labelled_rbm, flow)
+  tfp_rbm.flow_density.joint_log_prob(model, x, y)     # [N]
+  tfp_rbm.flow_density.label_posterior(model, x)       # tfd.Categorical, batch [N]
+  ```
+  """
+  base, bijector = labeled_base(distribution)
+  if bijector is None:
+    return base.joint_log_prob(x, labels)
+  z = bijector.inverse(x)
+  log_det = bijector.inverse_log_det_jacobian(x, event_ndims=distribution.event_shape.rank)
+  return base.joint_log_prob(z, labels) + log_det
+
+
+def label_posterior(distribution, x):
+  """The exact classifier `p(y | x) = p_base(y | f^{-1}(x))`, a `tfd.Categorical`.
+
+  The flow's log-det cancels between classes, so this is the base's
+  `label_posterior` on the latents; no log Z is needed. Batch shape
+  `sample_shape + batch_shape` of `x`. Same arguments as `joint_log_prob`.
+  """
+  base, bijector = labeled_base(distribution)
+  return base.label_posterior(x if bijector is None else bijector.inverse(x))

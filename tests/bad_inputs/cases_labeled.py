@@ -2,9 +2,11 @@
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from bad_input_registry import register_bad_input
 from tfp_rbm import distributions as tfrd
+from tfp_rbm import flow_density
 from tfp_rbm.keras import specs
 from tfp_rbm.training import labeled_surrogate_loss
 
@@ -163,6 +165,22 @@ def _loss_negative_classification_weight():
 def _loss_base_without_labels():
   dist = tfrd.GaussianBernoulliRBM(np.zeros([4, 3]), np.zeros([4]), np.zeros([3]), 1.)
   labeled_surrogate_loss.semi_supervised_flow_loss(dist, _VALUE, [0, 1], _VALUE)
+
+
+@register_bad_input('flow_density/joint_log_prob_label_out_of_range', ValueError,
+                    r'`labels` must hold class indices in \[0, 5\); got \[5\]')
+def _flow_joint_label_out_of_range():
+  model = tfp.distributions.TransformedDistribution(
+      _labeled(), tfp.bijectors.Shift(tf.constant(1., tf.float64)))
+  flow_density.joint_log_prob(model, _VALUE, [0, 5])
+
+
+@register_bad_input('flow_density/label_posterior_base_without_labels', TypeError,
+                    r'Argument `distribution` must have a base with labels.*got Normal')
+def _flow_posterior_base_without_labels():
+  flow_density.label_posterior(
+      tfp.distributions.TransformedDistribution(tfp.distributions.Normal(0., 1.),
+                                                tfp.bijectors.Shift(1.)), np.zeros([2]))
 
 
 @register_bad_input('keras/labeled_spec_negative_class_unit_strength', ValueError,

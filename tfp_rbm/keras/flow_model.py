@@ -401,8 +401,7 @@ class FlowModel(keras.Model):
     self._require_labels('label_posterior')
     x = self._examples(x)
     self._check_range_now(x)
-    z = x if self._flow is None else self._flow.inverse(x)
-    return self._base.label_posterior(z)
+    return flow_density.label_posterior(self._transformed(self._base), x)
 
   def predict_classes(self, x):
     """`argmax_y p(y | x)` for each example: an int32 tensor of shape `[N]`.

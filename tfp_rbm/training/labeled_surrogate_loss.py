@@ -3,10 +3,9 @@
 import numpy as np
 import tensorflow as tf
 
-from tfp_rbm.distributions import label_interface
 from tfp_rbm.flow_density import has_intractable_normalizer
+from tfp_rbm.flow_density import labeled_base
 from tfp_rbm.flow_density import log_prob_parts
-from tfp_rbm.flow_density import split_flow
 
 __all__ = ['semi_supervised_flow_loss', 'semi_supervised_flow_loss_and_log_prob_parts']
 
@@ -91,11 +90,7 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
       Labels known only when the graph runs are checked under the base's
       `validate_args`.
   """
-  base, _ = split_flow(distribution)
-  if not label_interface.has_labels(base):
-    raise TypeError('Argument `distribution` must have a base with labels (e.g. '
-                    '`LabeledGaussianBernoulliRBM`, `ClassConditionalGaussianMixture`); got '
-                    f'{type(base).__name__}.')
+  base, _ = labeled_base(distribution)
   intractable = has_intractable_normalizer(base)
   if intractable and chain_samples is None:
     raise ValueError(f'Argument `chain_samples` is required: {type(base).__name__} has an '
