@@ -18,9 +18,11 @@ __all__ = ['GaussianBernoulliRBM', 'scale_property']
 # A thin QR of `W` `[D, H]` under XLA on a CPU costs as much as this many
 # products of its `2 D H^2` multiply-adds (33 ms for 784x512 on 2 cores).
 _QR_COST_IN_PRODUCTS = 8
-# Compiling the QR takes about half a second: a chain that saves fewer
-# multiply-adds than this (some 10 ms of products) keeps the plain sweeps.
-_MIN_PRODUCTS_SAVED = 10 ** 9
+# A standard normal (threefry bits and an inverse CDF) costs about as much as
+# this many multiply-adds of a matrix product on a CPU: the bare Gaussian
+# sweep of a 784x512 machine is 1.3x its products, 784 normals per chain
+# against 0.3 * 2 * 784 * 512 multiply-adds.
+_NORMAL_COST_IN_MULTIPLY_ADDS = 300
 
 
 def scale_property(dtype):
@@ -180,7 +182,9 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
         shape, seed, self.dtype)
 
   # Sweeps may integrate the Gaussian visible layer out between them; a
-  # subclass whose sweep differs (labels, convolutions) sets it False.
+  # subclass whose sweep differs (convolutions) sets it False, one whose
+  # hidden draw needs more than its input overrides `_sample_hidden_from_input`
+  # (labels).
   _integrates_out_visible_layer = True
 
   def _gibbs_chain(self, visible, num_steps, seed, params, setup=None):
@@ -199,34 +203,50 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     `v ~ p(v | h)`: the distribution of `num_steps` sweeps, with `H` normals
     and two `[H, H]` products per step instead of `D` normals and two
     `[D, H]` ones. `R` comes from `setup` (`gibbs_chain_setup()`: the
-    Cholesky factor of `W^T W`, computed outside the compiled loop), else
-    from a thin QR of `W` in the loop's graph, which costs about as much as
-    8 `2 D H^2` products under XLA on a CPU: then the plain sweeps run
-    unless the chains save more than that, `num_chains (num_steps - 1) 2
-    (D - H) H >= 8 * 2 D H^2` (and `>= 10^9`: the QR's compilation takes
-    about half a second), both known when tracing (a step count known only
-    when running keeps the plain sweeps): e.g. 10,000 chains of a 784x512
-    machine for 25 steps, not 128.
+    Cholesky factor of `W^T W`, computed eagerly outside the compiled loop
+    of `run_gibbs`; a setup without a factor, for a singular `W^T W`, keeps
+    the plain sweeps). Without a setup (the chain in a caller's graph, e.g.
+    a training step) `R` is a thin QR of `W` in that graph, which costs
+    about as much as 8 `2 D H^2` products under XLA on a CPU: then the
+    plain sweeps run unless the chains save more than that,
+    `num_chains (num_steps - 1) (D - H) (2 H + 300) >= 8 * 2 D H^2` (a
+    normal costs about 300 multiply-adds): e.g. a labelled 784x16
+    machine's 64 chains for 10 steps, not a 784x512 machine's 128 chains for
+    25 steps. A step count known only when running keeps the plain sweeps;
+    chains counted only when running (a stacked training loop) choose when
+    running, by the same rule, so that a step draws the same numbers
+    whichever way it was traced.
     """
     plain = lambda: super(GaussianBernoulliRBM, self)._gibbs_chain(
         visible, num_steps, seed, params)
-    min_steps = self._min_steps_to_integrate(visible.shape[:-1].num_elements(),
-                                             factor_given=setup is not None)
-    if min_steps is None:
-      return plain()
     steps = tf.get_static_value(num_steps)
-    if steps is None or steps < min_steps:
+    costs = self._integration_costs()
+    if costs is None or steps is None or steps < 2:
       return plain()
-    r = tf.linalg.qr(params['weights']).r if setup is None else setup['gram_factor']
-    return self._integrated_chain(visible, num_steps, seed, params, r)
+    if setup is not None:
+      if setup['gram_factor'] is None:
+        return plain()
+      return self._integrated_chain(visible, num_steps, seed, params, setup['gram_factor'])
+    integrated = lambda: self._integrated_chain(
+        visible, num_steps, seed, params, tf.linalg.qr(params['weights']).r)
+    num_chains = visible.shape[:-1].num_elements()
+    if num_chains is not None:
+      return integrated() if steps >= self._min_steps_to_integrate(num_chains) else plain()
+    # Chains counted only when running (e.g. a stacked training loop): the same choice,
+    # made then, so that a step draws alike whatever its shapes were when traced.
+    qr_cost, saved_per_chain_step = costs
+    num_chains = tf.cast(tf.reduce_prod(tf.shape(visible)[:-1]), tf.int64)
+    return tf.cond(num_chains * (saved_per_chain_step * (steps - 1)) >= qr_cost,
+                   integrated, plain)
 
   def _gibbs_chain_setup(self, params):
     """`{'gram_factor': R}`, `R^T R = W^T W` upper triangular, eagerly; None if not needed.
 
     The Cholesky factor of the Gram matrix outside XLA (5.5 ms for 784x512
     on 2 cores, against the compiled QR's 27-33 ms). None where the chain
-    never integrates, or where `W^T W` is singular (e.g. zero weights) or
-    not positive definite in the dtype's precision.
+    never integrates; `{'gram_factor': None}` (the plain sweeps) where
+    `W^T W` is singular (e.g. zero weights) or not positive definite in the
+    dtype's precision.
     """
     if self._min_steps_to_integrate(1, factor_given=True) is None:
       return None
@@ -234,26 +254,37 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     try:
       cholesky = tf.linalg.cholesky(tf.linalg.matmul(weights, weights, transpose_a=True))
     except tf.errors.InvalidArgumentError:
-      return None
+      return {'gram_factor': None}
     if not np.all(np.isfinite(cholesky.numpy())):
-      return None
+      return {'gram_factor': None}
     return {'gram_factor': tf.linalg.matrix_transpose(cholesky)}
+
+  def _integration_costs(self):
+    """`(QR cost, saved per chain and step)` in multiply-adds; None where it never integrates.
+
+    None for a subclass whose sweep differs, `H >= D`, or sizes unknown
+    when tracing.
+    """
+    visible, hidden = self.num_visible, self.num_hidden
+    if (not self._integrates_out_visible_layer
+        or None in (visible, hidden) or hidden >= visible):
+      return None
+    return (_QR_COST_IN_PRODUCTS * 2 * visible * hidden ** 2,
+            (visible - hidden) * (2 * hidden + _NORMAL_COST_IN_MULTIPLY_ADDS))
 
   def _min_steps_to_integrate(self, num_chains, factor_given=False):
     """The fewest steps for which the integrated chain pays for its factor; None: never.
 
-    None for a subclass whose sweep differs, `H >= D`, or sizes unknown
-    when tracing. A factor given costs nothing in the loop.
+    None where `_integration_costs` is, or for chains counted only when
+    running. A factor given costs nothing in the loop.
     """
-    visible, hidden = self.num_visible, self.num_hidden
-    if (not self._integrates_out_visible_layer
-        or None in (num_chains, visible, hidden) or hidden >= visible):
+    costs = self._integration_costs()
+    if costs is None or num_chains is None:
       return None
     if factor_given:
       return 2
-    cost = max(_QR_COST_IN_PRODUCTS * 2 * visible * hidden ** 2, _MIN_PRODUCTS_SAVED)
-    saved_per_step = int(num_chains) * 2 * (visible - hidden) * hidden
-    return max(2, 1 + -(-cost // saved_per_step))
+    qr_cost, saved_per_chain_step = costs
+    return max(2, 1 + -(-qr_cost // (int(num_chains) * saved_per_chain_step)))
 
   def _integrated_chain(self, visible, num_steps, seed, params, r):
     """`_gibbs_chain`'s chain over the hidden layer, for `num_steps >= 1`; `R^T R = W^T W`."""
@@ -265,12 +296,17 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
       z = noise.standard_normal(ps.shape(hidden), normal_seed, self.dtype)
       hidden_input = offset + boltzmann_math.visible_to_hidden(
           boltzmann_math.hidden_to_visible(hidden, r) + z, r)
-      return step + 1, noise.bernoulli_sample(hidden_input, bernoulli_seed), seed
+      return step + 1, self._sample_hidden_from_input(hidden_input, params, bernoulli_seed), seed
 
     hidden = self._sample_hidden(visible, params, first_seed)
     _, hidden, _ = tf.while_loop(lambda step, hidden, seed: step < num_steps, body,
                                  (tf.constant(1, tf.int32), hidden, loop_seed))
     return self._sample_visible(hidden, params, last_seed)
+
+  def _sample_hidden_from_input(self, hidden_input, params, seed):
+    """The hidden layer's draw given its input `c + W^T (v / sigma)` (the integrated chain's)."""
+    del params  # The Bernoulli units need only their input.
+    return noise.bernoulli_sample(hidden_input, seed)
 
   def _hidden_log_weight_and_projection(self, hidden, params):
     """`log p~(h) = c.h + sum_i (b_i a_i / sigma_i + a_i^2 / 2)` and `a = W h`, `[k, H]` states."""

@@ -43,7 +43,10 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
   `(y, h) | v`), then `v ~ p(v | h)`. It is block Gibbs on the blocks `v` and
   `(y, h)`, so it leaves `p(v)` invariant; the chains' state is the event
   (RAISE applies) and `surrogate_log_normalizer` is the core's, with the
-  marginal free energy `F(v) = -logsumexp_y(-F(v, y))`. A pair `(v, y)` is
+  marginal free energy `F(v) = -logsumexp_y(-F(v, y))`. Both draws see `v`
+  only through the hidden input `c + W^T (v / sigma)`, so a chain of many
+  sweeps integrates the visible layer out between them as
+  `GaussianBernoulliRBM`'s does (`_gibbs_chain`). A pair `(v, y)` is
   `v` from the chains and `y ~ p(y | v)` (`sample_with_labels`); `v` given a
   label is the Gaussian-Bernoulli RBM of hidden bias `c + U_y`
   (`label_conditional(y)`, `sample(n, labels=y)`).
@@ -88,9 +91,6 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
   [2] Larochelle, H., Bengio, Y. Classification using discriminative
       restricted Boltzmann machines. ICML 2008.
   """
-
-  # Its sweep also draws the labels: the sweeps keep the visible layer.
-  _integrates_out_visible_layer = False
 
   def __init__(self, weights, visible_bias, hidden_bias, scale, label_weights,
                label_bias, log_normalizer=None, max_enumeration_bits=20,
@@ -198,9 +198,19 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
 
   def _sample_hidden(self, visible, params, seed):
     """`y ~ p(y | v)`, then `h ~ p(h | v, y)`: an exact draw of `(y, h) | v`; `h` is kept."""
+    return self._sample_hidden_from_input(self._hidden_input(visible, params), params, seed)
+
+  def _sample_hidden_from_input(self, hidden_input, params, seed):
+    """The draw of `_sample_hidden` from `a = c + W^T (v / sigma)`, all it needs of `v`.
+
+    `p(y | v) = softmax_y(d_y + sum_j softplus(a_j + U_yj))` (the quadratic
+    term of `-F(v, y)` is the same for every label), then
+    `h ~ Bernoulli(sigmoid(a + U_y))`.
+    """
     label_seed, hidden_seed = tfp.random.split_seed(seed, salt='sample_hidden')
-    joint, inputs = self._joint_log_unnormalized(visible, params)
-    one_hot = tf.one_hot(_sample_categorical(joint, label_seed), ps.shape(joint)[-1],
+    inputs = hidden_input[..., tf.newaxis, :] + params['label_weights']
+    logits = params['label_bias'] + tf.reduce_sum(tf.math.softplus(inputs), axis=-1)
+    one_hot = tf.one_hot(_sample_categorical(logits, label_seed), ps.shape(logits)[-1],
                          dtype=self.dtype)
     return noise.bernoulli_sample(
         tf.reduce_sum(one_hot[..., tf.newaxis] * inputs, axis=-2), hidden_seed)
