@@ -42,9 +42,14 @@ def log_prob_parts(distribution, x):
   if bijector is None:
     log_prob = base_log_prob(x)
     return x, log_prob, tf.zeros_like(log_prob)
-  z = bijector.inverse(x)
-  log_det = bijector.inverse_log_det_jacobian(x, event_ndims=distribution.event_shape.rank)
+  z, log_det = _latents_and_log_det(distribution, bijector, x)
   return z, base_log_prob(z), log_det
+
+
+def _latents_and_log_det(distribution, bijector, x):
+  """`(z, log|det dz/dx|)`, `z = f^{-1}(x)` through the flow `bijector` of `distribution`."""
+  return (bijector.inverse(x),
+          bijector.inverse_log_det_jacobian(x, event_ndims=distribution.event_shape.rank))
 
 
 def labeled_base(distribution):
@@ -90,8 +95,7 @@ def joint_log_prob(distribution, x, labels):
   base, bijector = labeled_base(distribution)
   if bijector is None:
     return base.joint_log_prob(x, labels)
-  z = bijector.inverse(x)
-  log_det = bijector.inverse_log_det_jacobian(x, event_ndims=distribution.event_shape.rank)
+  z, log_det = _latents_and_log_det(distribution, bijector, x)
   return base.joint_log_prob(z, labels) + log_det
 
 

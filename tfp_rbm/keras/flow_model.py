@@ -967,15 +967,12 @@ class FlowModel(keras.Model):
     """
     if not specs.base_awaits_initialization(self._specs['base'], self._base):
       return
-    if isinstance(x, tf.data.Dataset):
-      x = next(iter(x.take(1)))
-    elif not isinstance(x, (np.ndarray, tf.Tensor)):
-      return
-    else:
-      x = x[:_INITIALIZATION_EXAMPLES]
-    if isinstance(x, (tuple, list)):  # A dataset's `(x, y)` or `(x, y, sample_weight)`.
-      x = x[0]
-    self.initialize(x)
+    if isinstance(x, (np.ndarray, tf.Tensor)):
+      self.initialize(x[:_INITIALIZATION_EXAMPLES])
+    elif isinstance(x, tf.data.Dataset):
+      batch = next(iter(x.take(1)))
+      # A dataset's `(x, y)` or `(x, y, sample_weight)`: the examples come first.
+      self.initialize(batch[0] if isinstance(batch, (tuple, list)) else batch)
 
   def evaluate(self, *args, **kwargs):
     """`keras.Model.evaluate`, with the base's log Z enumerated once, not per batch.

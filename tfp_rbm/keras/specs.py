@@ -112,11 +112,10 @@ def _center_labeled_gaussian_bernoulli_rbm(base, z):
   `c_j + (W^T (z / sigma))_j` becomes `c0_j + (W^T ((z - b) / sigma))_j`,
   `c0 = c + W^T (b_0 / sigma_0)` the builder's (centred) hidden bias: the
   class units' inputs `+-s/2` are centred on the data, not offset by the
-  latents' mean. Only a machine still at the builder's start (zero `b`,
-  unit `sigma`) changes, so a trained one is left alone.
+  latents' mean. `initialize_base` calls it only on a machine still at the
+  builder's start (`_labeled_at_start`: zero `b`, unit `sigma`), so a
+  trained one is left alone.
   """
-  if not _labeled_at_start(base):
-    return
   visible_bias, scale = base.visible_bias, base.scale
   z = tf.reshape(tf.cast(z, base.dtype), [-1, base.event_shape[-1]])
   std = tf.math.reduce_std(z, axis=0)
