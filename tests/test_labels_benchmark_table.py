@@ -6,7 +6,8 @@ import benchmark_scripts
 
 
 def _args(num_hidden):
-  return argparse.Namespace(seconds=60., num_hidden=num_hidden, labels=['1000'])
+  return argparse.Namespace(seconds=60., num_hidden=num_hidden, exact_num_hidden=12,
+                            labels=['1000'])
 
 
 def _row(model, accuracy, **bits):
@@ -48,3 +49,14 @@ def test_each_flowgmm_variant_present_gets_its_own_targets(capsys):
                        'MISSED; accuracy >= flowgmm-isotropic MISSED; bits/dim < '
                        'flowgmm-isotropic met')
   assert any(line.split()[:2] == ['1000', 'flowgmm-isotropic'] for line in lines)
+
+
+def test_each_rbm_flow_present_gets_its_own_targets(capsys):
+  labels = benchmark_scripts.load('labels')
+  labels._print_table([_row('rbm-flow', 0.75, bits_per_dim=6.1),
+                       _row('rbm-flow-exact', 0.65, bits_per_dim=5.8),
+                       _row('flowgmm', 0.70, bits_per_dim=5.9)], 'fashion_mnist', 500, _args(16))
+  lines = capsys.readouterr().out.strip().splitlines()
+  assert lines[-2:] == [
+      'rbm-flow at 1000 labels: accuracy >= flowgmm met; bits/dim < flowgmm MISSED',
+      'rbm-flow-exact at 1000 labels: accuracy >= flowgmm MISSED; bits/dim < flowgmm met']

@@ -200,6 +200,13 @@ def _enumeration_bits_float():
 
 # -- Persistent chains --------------------------------------------------------
 
+@register_bad_input('training/flow_loss_without_chains_past_enumeration', ValueError,
+                    r'`chain_samples` is required: BernoulliRBM has an intractable log Z '
+                    r'\(2\^3 states, more than its `max_enumeration_bits`=2\)')
+def _no_chains_past_enumeration():
+  training.flow_loss(_rbm(max_enumeration_bits=2), tf.zeros([2, 4], tf.float64))
+
+
 @register_bad_input('training/persistent_chains_numpy_num_chains_above_buffer', ValueError,
                     r'`num_chains`=11 exceeds the buffer size 10')
 def _numpy_num_chains_above_buffer():

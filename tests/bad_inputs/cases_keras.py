@@ -66,6 +66,25 @@ def _():
   FlowModel(EVENT_SIZE, base=RBM, overlap_chains='yes')
 
 
+@register_bad_input('keras/flow_model/exact_training_not_a_bool', TypeError,
+                    r"`exact_training` must be a bool; got 1")
+def _():
+  FlowModel(EVENT_SIZE, base=RBM, exact_training=1)
+
+
+@register_bad_input('keras/flow_model/exact_training_past_enumeration', ValueError,
+                    r'`exact_training`: the base GaussianBernoulliRBM has 2\^2 states to '
+                    r'enumerate for log Z, more than its `max_enumeration_bits`=1')
+def _():
+  FlowModel(EVENT_SIZE, base=dict(RBM, max_enumeration_bits=1), exact_training=True)
+
+
+@register_bad_input('keras/flow_model/exact_training_with_overlapped_chains', ValueError,
+                    r'`overlap_chains` must be False with `exact_training=True`')
+def _():
+  FlowModel(EVENT_SIZE, base=RBM, exact_training=True, overlap_chains=True)
+
+
 @register_bad_input('keras/flow_model/flow_of_another_size', ValueError,
                     r'`flow` maps data of 4 values .*event_size=8')
 def _():

@@ -11,11 +11,11 @@ from tfp_rbm import distributions as tfrd
 from tfp_rbm import training
 
 
-def _rbm(dtype=tf.float32):
+def _rbm(dtype=tf.float32, **kwargs):
   rng = np.random.default_rng(0)
   return tfrd.BernoulliRBM(tf.Variable(rng.normal(size=[4, 3]), dtype=dtype),
                            tf.Variable(rng.normal(size=[4]), dtype=dtype),
-                           tf.Variable(rng.normal(size=[3]), dtype=dtype))
+                           tf.Variable(rng.normal(size=[3]), dtype=dtype), **kwargs)
 
 
 def test_advance_writes_back_the_chains_it_returns():
@@ -62,12 +62,11 @@ def test_bad_arguments_are_named():
     chains.advance(rbm, 11)
 
 
-def test_flow_loss_needs_chains_for_an_rbm_and_refuses_them_for_exact_bases():
+def test_flow_loss_needs_chains_past_enumeration_and_refuses_them_for_exact_bases():
   import tensorflow_probability as tfp
-  rbm = _rbm()
   x = tf.zeros([2, 4])
   with pytest.raises(ValueError, match='chain_samples'):
-    training.flow_loss(rbm, x)
+    training.flow_loss(_rbm(max_enumeration_bits=2), x)
   with pytest.raises(ValueError, match='chain_samples'):
     training.flow_loss(tfp.distributions.Normal(0., 1.), tf.zeros([2]), chain_samples=x)
 

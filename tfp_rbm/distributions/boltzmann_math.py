@@ -2,15 +2,18 @@
 
 The dense products between two layers that broadcast batches of machines,
 the stable `log(2 cosh a)` of spin machines, the sum of softplus terms that
-exact enumeration evaluates for every state, and the distribution of
-independent spins. Pure functions over tensors.
+exact enumeration evaluates for every state (and the column blocks of its
+projected form), and the distribution of independent spins. Pure functions over tensors.
 """
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
+# No public API: shape arithmetic that stays static when shapes are known.
+from tensorflow_probability.python.internal import prefer_static as ps
 
 __all__ = [
+    'concat_columns',
     'hidden_to_visible',
     'independent_spins',
     'log_cosh2',
@@ -97,3 +100,12 @@ def independent_spins(local_field):
       tfp.distributions.FiniteDiscrete(
           outcomes, logits=tf.stack([-local_field, local_field], axis=-1)),
       reinterpreted_batch_ndims=1)
+
+
+def concat_columns(matrices):
+  """`tf.concat` of `batch + [n, m_i]` matrices on the last axis, their batches broadcast."""
+  batch = ps.shape(matrices[0])[:-2]
+  for matrix in matrices[1:]:
+    batch = ps.broadcast_shape(batch, ps.shape(matrix)[:-2])
+  return tf.concat([tf.broadcast_to(m, ps.concat([batch, ps.shape(m)[-2:]], 0))
+                    for m in matrices], axis=-1)

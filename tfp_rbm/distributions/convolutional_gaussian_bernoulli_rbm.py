@@ -11,6 +11,7 @@ from tensorflow_probability.python.internal import tensor_util
 from tfp_rbm.distributions import boltzmann_machine
 from tfp_rbm.distributions import boltzmann_math
 from tfp_rbm.distributions import gaussian_bernoulli_rbm
+from tfp_rbm.internal import enumeration
 from tfp_rbm.internal import validation
 
 __all__ = ['ConvolutionalGaussianBernoulliRBM']
@@ -544,6 +545,13 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
     return (tf.linalg.matvec(hidden, self._hidden_bias_map(params['hidden_bias']))
             + tf.reduce_sum(bias_over_scale[..., tf.newaxis, :] * a + tf.square(a) / 2.,
                             axis=-1)), a
+
+  def _exact_chain_log_normalizer(self, params, chunk_bits):
+    """`GaussianBernoulliRBM`'s log Z, each state's `a = W h` through the shared filters."""
+    return (self._independent_visible_log_normalizer(params)
+            + enumeration.logsumexp_over_binary_states(
+                lambda hidden: self._hidden_log_weight_and_projection(hidden, params)[0],
+                self.num_hidden, self.dtype, chunk_bits))
 
   # -- Annealing ----------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import tensorflow_probability as tfp
 # No public API: shape arithmetic that stays static when shapes are known.
 from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_rbm.distributions import boltzmann_math
 from tfp_rbm.distributions import gaussian_bernoulli_rbm
 from tfp_rbm.distributions import label_interface
 from tfp_rbm.internal import noise
@@ -225,6 +226,18 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
     label_logits = params['label_bias'][..., tf.newaxis, :] + tf.linalg.matmul(
         hidden, params['label_weights'], transpose_b=True)  # batch + [k, K]
     return log_weight + tf.reduce_logsumexp(label_logits, axis=-1), projection
+
+  def _hidden_log_weight_gram_form(self, params):
+    """`GaussianBernoulliRBM`'s Gram form with the label summed out: `P` gains `U^T`."""
+    projection, log_weight = super()._hidden_log_weight_gram_form(params)
+    columns = projection.shape[-1]
+
+    def with_label(products):  # [GaussianBernoulliRBM's | h U^T]
+      return log_weight(products[..., :columns]) + tf.reduce_logsumexp(
+          products[..., columns:] + params['label_bias'][..., tf.newaxis, :], axis=-1)
+
+    return (boltzmann_math.concat_columns(
+        [projection, tf.linalg.matrix_transpose(params['label_weights'])]), with_label)
 
   # -- The labels -------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import tensorflow as tf
 from tfp_rbm.flow_density import has_intractable_normalizer
 from tfp_rbm.flow_density import labeled_base
 from tfp_rbm.flow_density import log_prob_parts
+from tfp_rbm.training.surrogate_loss import log_normalizer_term
 
 __all__ = ['semi_supervised_flow_loss', 'semi_supervised_flow_loss_and_log_prob_parts']
 
@@ -53,7 +54,10 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
 
   A base whose log Z is exact (FlowGMM's `ClassConditionalGaussianMixture`)
   needs no chains: the loss is `-J / N` itself, with the normalized
-  `log p(z)` and `log p(z, y)`, and `chain_samples` must be None.
+  `log p(z)` and `log p(z, y)`, and `chain_samples` must be None. So is it,
+  with `chain_samples=None`, for a Boltzmann machine whose log Z is
+  enumerable: `log Z` in place of `surrogate_log_normalizer(v_hat)`,
+  enumerated in the graph (`log_normalizer_term`).
 
   #### Examples
 
@@ -70,7 +74,8 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
     labels: integer class indices in `[0, K)`, or `-1` for an unlabelled
       example, shape `[N]` (or broadcasting with `[N] + base batch_shape`).
     chain_samples: the model's samples of the base's visible units (a base
-      with an intractable log Z), else None.
+      with an intractable log Z), else None (the exact loss; an
+      energy-based base's log Z is then enumerated).
     label_weight: `lambda >= 0`, the weight of the labelled term.
     classification_weight: `gamma >= 0`, the weight of the labelled
       examples' `log p(y | x)` added to eq. 9.
@@ -85,16 +90,13 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
     TypeError: if the base has no labels, or `labels` are not integers.
     ValueError: if a label known before running lies outside `[-1, K)`,
       `label_weight` or `classification_weight` is negative, or
-      `chain_samples` is missing for a base with an intractable log Z (or
-      given for one with an exact log Z).
+      `chain_samples` is missing for a base whose log Z can be neither
+      computed nor enumerated (or given for one with an exact log Z).
       Labels known only when the graph runs are checked under the base's
       `validate_args`.
   """
   base, _ = labeled_base(distribution)
   intractable = has_intractable_normalizer(base)
-  if intractable and chain_samples is None:
-    raise ValueError(f'Argument `chain_samples` is required: {type(base).__name__} has an '
-                     'intractable log Z, whose gradient comes from persistent chains.')
   if not intractable and chain_samples is not None:
     raise ValueError(f'Argument `chain_samples` must be None: {type(base).__name__} has an '
                      'exact log Z and is trained on its exact NLL.')
@@ -112,6 +114,7 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
     if bad.size:
       raise ValueError(f'Argument `labels` must hold class indices in [0, {base.num_classes}), '
                        f'or -1 for an unlabelled example; got {bad.tolist()[:5]}.')
+  log_normalizer = log_normalizer_term(base, chain_samples) if intractable else None
   labelled = labels != UNLABELLED
   z, marginal, log_det = log_prob_parts(distribution, x)
   # The joint checks the labels lie in [0, K); -1 is mapped to class 0, whose value
@@ -124,8 +127,7 @@ def semi_supervised_flow_loss_and_log_prob_parts(distribution, x, labels, chain_
   log_density = tf.where(labelled, joint, marginal) + log_det
   loss = -tf.reduce_mean(weights * log_density, axis=0)
   if intractable:
-    loss += (tf.reduce_mean(weights * tf.ones_like(log_density), axis=0)
-             * base.surrogate_log_normalizer(chain_samples))
+    loss += tf.reduce_mean(weights * tf.ones_like(log_density), axis=0) * log_normalizer
   if tf.is_tensor(classification_weight) or classification_weight:
     # log p(y | z): the same log Z in both terms, so exact for any base.
     log_posterior = tf.where(labelled, joint - marginal, tf.zeros_like(joint))

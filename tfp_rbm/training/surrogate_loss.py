@@ -6,7 +6,7 @@ from tfp_rbm.flow_density import has_intractable_normalizer
 from tfp_rbm.flow_density import log_prob_parts
 from tfp_rbm.flow_density import split_flow
 
-__all__ = ['flow_loss', 'flow_loss_and_log_prob_parts']
+__all__ = ['flow_loss', 'flow_loss_and_log_prob_parts', 'log_normalizer_term']
 
 
 def flow_loss_and_log_prob_parts(distribution, x, chain_samples=None):
@@ -22,14 +22,19 @@ def flow_loss_and_log_prob_parts(distribution, x, chain_samples=None):
 
   with `v_hat` from persistent chains; for an RBM the second term is
   `-mean F(stop_gradient(v_hat))`. Its value is not the NLL: report that
-  separately with a log Z estimate. For a base with an exact log-density
+  separately with a log Z estimate. Without chains, a Boltzmann machine
+  whose log Z is enumerable (`enumerated_layer_size <=
+  max_enumeration_bits`) trains on its exact NLL instead: the second term
+  is its log Z, enumerated in the graph (`log_normalizer_term`). For a base
+  with an exact log-density
   (`DiscreteMixture`, `tfd.Normal`, `tfd.MultivariateNormalTriL`, ...) this is
   the plain NLL `-mean_x log p(x)` and `chain_samples` must be None.
 
   Args:
     distribution: `tfd.TransformedDistribution(base, flow)` or a bare base.
     x: data batch, shape `[batch] + event_shape`.
-    chain_samples: negative-phase samples of the base's chain variable.
+    chain_samples: negative-phase samples of the base's chain variable, or
+      None: the exact NLL (an exact base, or an enumerable log Z).
 
   Returns:
     `(loss, base_log_prob, log_det)`: the scalar loss (summed over the base's
@@ -38,20 +43,38 @@ def flow_loss_and_log_prob_parts(distribution, x, chain_samples=None):
     that `log p~(x) = base_log_prob + log_det`. The flow runs once.
   """
   base, _ = split_flow(distribution)
-  if has_intractable_normalizer(base):
-    if chain_samples is None:
-      raise ValueError(
-          f'Argument `chain_samples` is required: {type(base).__name__} has an intractable '
-          'log Z, whose gradient comes from persistent chains (see `PersistentChains`).')
-  elif chain_samples is not None:
+  if not has_intractable_normalizer(base) and chain_samples is not None:
     raise ValueError(
         f'Argument `chain_samples` is only used by bases with an intractable log Z; '
         f'{type(base).__name__} is trained on its exact NLL.')
+  log_normalizer = (log_normalizer_term(base, chain_samples)
+                    if has_intractable_normalizer(base) else 0.)
   _, base_log_prob, log_det = log_prob_parts(distribution, x)
-  loss = -tf.reduce_mean(base_log_prob + log_det, axis=0)
-  if chain_samples is not None:
-    loss += base.surrogate_log_normalizer(chain_samples)
+  loss = -tf.reduce_mean(base_log_prob + log_det, axis=0) + log_normalizer
   return tf.reduce_sum(loss), base_log_prob, log_det
+
+
+def log_normalizer_term(base, chain_samples):
+  """The loss's stand-in for the log Z of an energy-based `base`.
+
+  `base.surrogate_log_normalizer(chain_samples)` (its gradient is
+  `grad log Z` in expectation), or with `chain_samples=None` the exact log Z
+  itself, enumerated in the graph over the base's `2^enumerated_layer_size`
+  states: no chains, and the loss is the exact NLL.
+
+  Raises:
+    ValueError: if `chain_samples` is None and the base has more states
+      than its `max_enumeration_bits` allows.
+  """
+  if chain_samples is not None:
+    return base.surrogate_log_normalizer(chain_samples)
+  if base.enumerated_layer_size > base.max_enumeration_bits:
+    raise ValueError(
+        f'Argument `chain_samples` is required: {type(base).__name__} has an intractable '
+        f'log Z (2^{base.enumerated_layer_size} states, more than its '
+        f'`max_enumeration_bits`={base.max_enumeration_bits}), whose gradient comes from '
+        'persistent chains (see `PersistentChains`).')
+  return base.exact_log_normalizer()
 
 
 def flow_loss(distribution, x, chain_samples=None):
