@@ -8,10 +8,15 @@ keep their label, the others get `y = -1`; `fit` maximizes
 `SampleGrid` writes a class-conditional grid (one row per class) after each
 epoch. The script reports test accuracy and exact test bits/dim (the RBM's
 hidden layer is small enough to enumerate), and saves each model as `.keras`.
+With `--exact-training` the RBM trains on the exact loss, its log Z summed
+in every step, instead of through persistent chains (`FlowModel`'s
+`exact_training`: faster and better where the hidden layer is small,
+benchmarks/README.md).
 
 Usage:
   python examples/semi_supervised_labels.py --output labels_run
   python examples/semi_supervised_labels.py --labels 100 --epochs 20
+  python examples/semi_supervised_labels.py --exact-training --num-hidden 12
   python examples/semi_supervised_labels.py --smoke --output /tmp/labels
 """
 
@@ -50,6 +55,9 @@ def _parse_args(argv):
                            'docs/labels.md)')
   parser.add_argument('--num-hidden', type=int, default=16,
                       help='hidden units of the RBM (<= 20: exact log Z)')
+  parser.add_argument('--exact-training', action='store_true',
+                      help="train the RBM on its exact loss, log Z summed in every step "
+                           '(best with --num-hidden 12 or fewer), instead of through chains')
   parser.add_argument('--hidden-units', type=int, default=256, help="NICE's network width")
   parser.add_argument('--max-train', type=int, default=None, help='use this many training images')
   parser.add_argument('--smoke', action='store_true',
@@ -91,11 +99,13 @@ def main(argv=None):
   flow = {'builder': 'nice', 'event_size': event_size, 'num_coupling_layers': 4,
           'hidden_units': args.hidden_units, 'num_hidden_layers': 2, 'seed': args.seed}
   metrics = {'dataset': name, 'labels': int(np.sum(y >= 0)), 'train_images': len(y),
-             'label_weight': label_weight, 'learning_rate': learning_rate, 'models': []}
+             'label_weight': label_weight, 'learning_rate': learning_rate,
+             'exact_training': args.exact_training, 'models': []}
   for base_name, base in BASES.items():
     model = FlowModel(event_size, base=base(num_classes, args), flow=flow,
                       preprocessing={'alpha': 0.05}, buffer_size=1000, num_gibbs_steps=10,
-                      label_weight=label_weight, seed=args.seed)
+                      label_weight=label_weight, seed=args.seed,
+                      exact_training=args.exact_training)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     model.initialize(x[:1000])
     grids = SampleGrid(os.path.join(args.output, f'samples_{base_name}'),

@@ -93,10 +93,12 @@ def test_dflow_codes(tmp_path):
   assert 0. <= metrics['hamming_other_class'] <= 1.
 
 
-def test_semi_supervised_labels(tmp_path):
-  returned = _main('semi_supervised_labels')(['--smoke', '--output', str(tmp_path)])
+@pytest.mark.parametrize('exact_training', [False, True])
+def test_semi_supervised_labels(tmp_path, exact_training):
+  returned = _main('semi_supervised_labels')(
+      ['--smoke', '--output', str(tmp_path)] + ['--exact-training'] * exact_training)
   metrics = _written(tmp_path, ['metrics.json', 'labeled_rbm.keras', 'flowgmm.keras'])
-  assert metrics == returned
+  assert metrics == returned and metrics['exact_training'] == exact_training
   assert (metrics['dataset'], metrics['labels'], metrics['learning_rate']) == ('digits', 50, 3e-3)
   assert [m['base'] for m in metrics['models']] == ['labeled_rbm', 'flowgmm']
   for model in metrics['models']:
