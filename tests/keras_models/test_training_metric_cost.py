@@ -42,3 +42,27 @@ def test_fit_leaves_a_costly_bits_per_dim_to_validation_unless_scheduled():
   assert np.isfinite(histories['auto']['val_bits_per_dim']).all()
   assert np.isfinite(histories['auto']['unnormalized_bits_per_dim']).all()
   assert np.isfinite(histories[100]['bits_per_dim']).all()
+
+
+def test_a_gaussian_bernoulli_rbm_prices_its_gram_form_log_z_by_its_hidden_layer():
+  labelled = {'kind': 'labeled_gaussian_bernoulli_rbm', 'num_hidden': 16, 'num_classes': 10}
+  model = FlowModel(784, base=labelled, flow=None, num_bins=None)
+  base = model.base
+  assert base.enumerated_state_width == 2 * 16 + 1 + 10
+  assert (training_metric_cost.log_normalizer_cost(base)
+          == 2 ** 16 * training_metric_cost.ELEMENTWISE * 43)
+  # 2^16 * 43 values fit in 2^22: fit may enumerate all 16 units (784 would allow 12).
+  assert model.training_enumeration_bits == 16
+  plain = FlowModel(784, base={'kind': 'gaussian_bernoulli_rbm', 'num_hidden': 16}, flow=None,
+                    num_bins=None)
+  assert plain.base.enumerated_state_width == 33 and plain.training_enumeration_bits == 16
+  # A machine without a declared width keeps the estimate from its parameters and D.
+  bernoulli = FlowModel(784, base={'kind': 'bernoulli_rbm', 'num_hidden': 16}, flow=None,
+                        num_bins=None)
+  assert bernoulli.base.enumerated_state_width is None
+  assert bernoulli.training_enumeration_bits == 12
+  assert training_metric_cost.log_normalizer_cost(bernoulli.base) == (
+      2 ** 16 * training_metric_cost.ELEMENTWISE
+      * training_metric_cost.parameter_count(bernoulli.base) / 16)
+  assert FlowModel(784, base=labelled, flow=None, num_bins=None,
+                   training_enumeration_bits=3).training_enumeration_bits == 3

@@ -182,6 +182,18 @@ class BoltzmannMachine(tfp.distributions.AutoCompositeTensorDistribution):
     """Units whose `2^n` states exact log Z enumerates."""
     return self._enumerated_layer_size()
 
+  @property
+  def enumerated_state_width(self):
+    """Values exact log Z computes per enumerated state, or None where not declared.
+
+    `tfp_rbm.keras.training_metric_cost` prices a log Z by it (undeclared:
+    the parameters per enumerated unit, the other layer's size for an RBM).
+    """
+    return self._enumerated_state_width()
+
+  def _enumerated_state_width(self):
+    return None
+
   def with_log_normalizer(self, log_normalizer):
     """A copy whose `log_prob` is normalized by the given log Z estimate."""
     return self.copy(log_normalizer=log_normalizer)

@@ -546,6 +546,9 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
             + tf.reduce_sum(bias_over_scale[..., tf.newaxis, :] * a + tf.square(a) / 2.,
                             axis=-1)), a
 
+  def _enumerated_state_width(self):
+    return None  # The direct sum below: `a = W h` for each state, the parameters' estimate.
+
   def _exact_chain_log_normalizer(self, params, chunk_bits):
     """`GaussianBernoulliRBM`'s log Z, each state's `a = W h` through the shared filters."""
     return (self._independent_visible_log_normalizer(params)

@@ -331,6 +331,10 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
             + enumeration.logsumexp_over_projected_binary_states(log_weight, projection,
                                                                  chunk_bits))
 
+  def _enumerated_state_width(self):
+    """The Gram form's columns, `2H + 1`: independent of the visible layer's size."""
+    return 2 * self.num_hidden + 1
+
   def _hidden_log_weight_gram_form(self, params):
     """`(P, f)` with `log p~(h) = f(h P)`: `P = [W^T W | I | c + W^T (b / sigma)]`."""
     weights = params['weights']

@@ -227,6 +227,12 @@ class LabeledGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulliRBM):
         hidden, params['label_weights'], transpose_b=True)  # batch + [k, K]
     return log_weight + tf.reduce_logsumexp(label_logits, axis=-1), projection
 
+  def _enumerated_state_width(self):
+    """`GaussianBernoulliRBM`'s columns and the label's `K`."""
+    if self.num_classes is None:
+      return None
+    return super()._enumerated_state_width() + self.num_classes
+
   def _hidden_log_weight_gram_form(self, params):
     """`GaussianBernoulliRBM`'s Gram form with the label summed out: `P` gains `U^T`."""
     projection, log_weight = super()._hidden_log_weight_gram_form(params)

@@ -203,8 +203,11 @@ class FlowModel(keras.Model):
       training_enumeration_bits: during `fit`, `bits_per_dim` enumerates the
         base's log Z only up to this many units in the enumerated layer;
         above it, `fit` does not report `bits_per_dim`. Default: the most
-        that keep `2^bits * event_size <= 2^22` (16 for 64 dimensions, 12
-        for 784).
+        that keep `2^bits * width <= 2^22`, `width` the values log Z
+        computes per state (the base's `enumerated_state_width`: `2H + 1`
+        for a Gaussian-Bernoulli RBM, whose Gram form does not grow with
+        `event_size`, so 16 for a 784x16 one), else `event_size` (16 for 64
+        dimensions, 12 for 784).
       training_bits_per_dim_interval: during `fit`, `bits_per_dim` enumerates
         log Z on every this-many-th training step (counted by the optimizer's
         `iterations`) and on each epoch's first step, and averages those
@@ -252,10 +255,8 @@ class FlowModel(keras.Model):
       validation.check_integer(num_bins, 'num_bins', minimum=2)
     self.num_bins = num_bins
     self.seed = validation.check_integer(seed, 'seed')
-    if training_enumeration_bits is None:
-      training_enumeration_bits = max(0, int(math.floor(22 - math.log2(self.event_size))))
-    self.training_enumeration_bits = validation.check_integer(
-        training_enumeration_bits, 'training_enumeration_bits')
+    if training_enumeration_bits is not None:
+      validation.check_integer(training_enumeration_bits, 'training_enumeration_bits')
     if not (isinstance(training_bits_per_dim_interval, str)
             and training_bits_per_dim_interval == 'auto'):
       if isinstance(training_bits_per_dim_interval, str):
@@ -308,6 +309,9 @@ class FlowModel(keras.Model):
     # Not model state, so a plain object: neither `.keras` nor checkpoints save it.
     self._data_range = (None if preprocessing is None
                         else _DataRange(preprocessing, self.flow_dtype))
+    self.training_enumeration_bits = (
+        _default_enumeration_bits(self._base, self.event_size)
+        if training_enumeration_bits is None else int(training_enumeration_bits))
     self.chains = None
     self.base_log_normalizer = None
     if log_normalizer is not None and not flow_density.has_intractable_normalizer(self._base):
@@ -1122,6 +1126,13 @@ class FlowModel(keras.Model):
                   overlap_chains=self.overlap_chains, exact_training=self.exact_training,
                   **self._specs, **self._chain_config)
     return config
+
+
+def _default_enumeration_bits(base, event_size):
+  """The most units `n` with `2^n * width <= 2^22`: `width` values per state (else D)."""
+  width = (base.enumerated_state_width if flow_density.has_intractable_normalizer(base)
+           else None)
+  return max(0, int(math.floor(22 - math.log2(width or event_size))))
 
 
 def _check_exact_training(base, overlap_chains):

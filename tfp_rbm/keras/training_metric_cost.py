@@ -9,12 +9,14 @@ with the automatic schedule the metric is computed in `fit` only where it
 costs at most `SHARE` of the training time, and is otherwise left to
 `evaluate` (and the validation pass).
 
-    log_normalizer_cost = 2^n * ELEMENTWISE * (base parameters / n)
+    log_normalizer_cost = 2^n * ELEMENTWISE * width
     step_cost = 6 * batch * (flow + base parameters)
                 + 4 * chains * sweeps * base parameters
 
-(the other layer's units, one transcendental function each per state, and
-a dense layer's forward and backward pass; the Gibbs sweeps' two products).
+(`width` the base's `enumerated_state_width` where it declares one, `2H + 1`
+for a Gaussian-Bernoulli RBM's Gram form, else base parameters / n, the
+other layer's units, one transcendental function each per state; a dense
+layer's forward and backward pass; the Gibbs sweeps' two products).
 `ELEMENTWISE` is measured: the 64x16 RBM's enumeration against its XLA
 step on a 2-core AVX-512 CPU.
 
@@ -50,7 +52,10 @@ def parameter_count(module):
 def log_normalizer_cost(base):
   """Multiply-adds of one exact log Z of `base` (enumerating `enumerated_layer_size`)."""
   bits = base.enumerated_layer_size
-  return 2. ** bits * ELEMENTWISE * parameter_count(base) / max(bits, 1)
+  width = base.enumerated_state_width
+  if width is None:
+    width = parameter_count(base) / max(bits, 1)
+  return 2. ** bits * ELEMENTWISE * width
 
 
 def step_cost(batch_size, flow_parameters, base_parameters, num_chains, num_gibbs_steps):
