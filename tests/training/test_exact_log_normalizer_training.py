@@ -96,3 +96,11 @@ def test_exact_training_fits_without_chains_and_saves_its_choice(tmp_path):
   loaded = keras.saving.load_model(tmp_path / 'exact.keras')
   assert loaded.exact_training and loaded.chains is None
   np.testing.assert_allclose(loaded.log_prob(x[:8]), model.log_prob(x[:8]), rtol=1e-5)
+
+
+def test_the_default_chunks_hold_2_to_the_22_values_and_give_the_same_log_z():
+  rbm = _labelled()
+  assert rbm.enumerated_state_width == 2 * H + 1 + K and rbm.log_normalizer_is_enumerable
+  np.testing.assert_allclose(rbm.exact_log_normalizer(),
+                             rbm.exact_log_normalizer(chunk_bits=1), rtol=1e-12)
+  assert not rbm.copy(max_enumeration_bits=H - 1).log_normalizer_is_enumerable

@@ -263,17 +263,34 @@ class BoltzmannMachine(tfp.distributions.AutoCompositeTensorDistribution):
         f'`log_prob` of this {type(self).__name__} needs log Z, but no `log_normalizer` '
         'was supplied and exact enumeration of ',
         "; or call `unnormalized_log_prob`.")
-    return self._exact_log_normalizer(params, _CHUNK_BITS)
+    return self._exact_log_normalizer(params, self._log_normalizer_chunk_bits())
 
-  def exact_log_normalizer(self, chunk_bits=_CHUNK_BITS, name='exact_log_normalizer'):
-    """log Z by enumerating `2^enumerated_layer_size` states in chunks of `2^chunk_bits`."""
+  def exact_log_normalizer(self, chunk_bits=None, name='exact_log_normalizer'):
+    """log Z by enumerating `2^enumerated_layer_size` states in chunks of `2^chunk_bits`.
+
+    Default chunks: as many states as hold `2^22` values where the machine
+    declares `enumerated_state_width`, else `2^12` states.
+    """
     with self._name_and_control_scope(name):
       self._check_enumerable(f'Exact log Z of {type(self).__name__} enumerates ', '.')
+      if chunk_bits is None:
+        chunk_bits = self._log_normalizer_chunk_bits()
       return self._exact_log_normalizer(self._read_parameters(), chunk_bits)
+
+  def _log_normalizer_chunk_bits(self):
+    width = self._enumerated_state_width()
+    if width is None:
+      return _CHUNK_BITS
+    return max(_CHUNK_BITS, enumeration.bits_within_value_budget(width))
+
+  @property
+  def log_normalizer_is_enumerable(self):
+    """Whether exact log Z may enumerate: `enumerated_layer_size <= max_enumeration_bits`."""
+    return self._enumerated_layer_size() <= self._max_enumeration_bits
 
   def _check_enumerable(self, prefix, suffix):
     bits = self._enumerated_layer_size()
-    if bits > self._max_enumeration_bits:
+    if not self.log_normalizer_is_enumerable:
       raise ValueError(
           f'{prefix}2^{bits} states, more than `max_enumeration_bits`='
           f'{self._max_enumeration_bits} allows. Estimate it instead, e.g. '

@@ -397,7 +397,7 @@ class ConvolutionalGaussianBernoulliRBM(gaussian_bernoulli_rbm.GaussianBernoulli
   def log_normalizer_in_use(self, name='log_normalizer_in_use'):
     return self._flat_core().log_normalizer_in_use(name=name)
 
-  def exact_log_normalizer(self, chunk_bits=12, name='exact_log_normalizer'):
+  def exact_log_normalizer(self, chunk_bits=None, name='exact_log_normalizer'):
     return self._flat_core().exact_log_normalizer(chunk_bits=chunk_bits, name=name)
 
   def log_normalizer_from_chain(self, chain_log_normalizer):

@@ -9,6 +9,8 @@ RBM's input to its other layer) with one addition per state and column.
 chunk at a time, so memory is bounded by one chunk whatever the layer size.
 """
 
+import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -17,6 +19,7 @@ __all__ = [
     'argmax_over_binary_states',
     'argmax_over_spin_states',
     'binary_states',
+    'bits_within_value_budget',
     'check_enumeration_bits',
     'expectations_over_binary_states',
     'expectations_over_spin_states',
@@ -28,6 +31,13 @@ __all__ = [
 # 2^24 states of a 784-unit layer take minutes: beyond this, estimate log Z.
 MAX_ENUMERATION_BITS = 24
 _DEFAULT_CHUNK_BITS = 12
+# The values one chunk of states (or one log Z in a training step) may hold: 16 MiB of float32.
+_VALUE_BUDGET_BITS = 22
+
+
+def bits_within_value_budget(values_per_state):
+  """The most bits `n` with `2^n * values_per_state <= 2^22` (at least 0)."""
+  return max(0, int(math.floor(_VALUE_BUDGET_BITS - math.log2(values_per_state))))
 
 
 def binary_states(indices, num_bits, dtype):

@@ -4,7 +4,6 @@ import collections
 import contextlib
 import functools
 import json
-import math
 import os
 import zipfile
 
@@ -19,6 +18,7 @@ from tfp_rbm import distributions
 from tfp_rbm import evaluation
 from tfp_rbm import flow_density
 from tfp_rbm import training
+from tfp_rbm.internal import enumeration
 from tfp_rbm.internal import validation
 from tfp_rbm.keras import base_log_normalizer as base_log_normalizer_lib
 from tfp_rbm.keras import callbacks as callbacks_lib
@@ -1132,17 +1132,17 @@ def _default_enumeration_bits(base, event_size):
   """The most units `n` with `2^n * width <= 2^22`: `width` values per state (else D)."""
   width = (base.enumerated_state_width if flow_density.has_intractable_normalizer(base)
            else None)
-  return max(0, int(math.floor(22 - math.log2(width or event_size))))
+  return enumeration.bits_within_value_budget(width or event_size)
 
 
 def _check_exact_training(base, overlap_chains):
   """Raises unless `base`'s log Z can be enumerated in every step, without chains."""
-  bits, most = base.enumerated_layer_size, base.max_enumeration_bits
-  if bits > most:
+  if not base.log_normalizer_is_enumerable:
     raise ValueError(
-        f'Argument `exact_training`: the base {type(base).__name__} has 2^{bits} states to '
-        f'enumerate for log Z, more than its `max_enumeration_bits`={most}; train it on the '
-        'surrogate loss with persistent chains (`exact_training=False`).')
+        f'Argument `exact_training`: the base {type(base).__name__} has '
+        f'2^{base.enumerated_layer_size} states to enumerate for log Z, more than its '
+        f'`max_enumeration_bits`={base.max_enumeration_bits}; train it on the surrogate loss '
+        'with persistent chains (`exact_training=False`).')
   if overlap_chains:
     raise ValueError('Argument `overlap_chains` must be False with `exact_training=True`: '
                      'no chains are drawn.')

@@ -68,7 +68,7 @@ def log_normalizer_term(base, chain_samples):
   """
   if chain_samples is not None:
     return base.surrogate_log_normalizer(chain_samples)
-  if base.enumerated_layer_size > base.max_enumeration_bits:
+  if not base.log_normalizer_is_enumerable:
     raise ValueError(
         f'Argument `chain_samples` is required: {type(base).__name__} has an intractable '
         f'log Z (2^{base.enumerated_layer_size} states, more than its '
