@@ -4,7 +4,7 @@ Five models by default, each trained for the same `--seconds` (counted
 from the end of the first, compiling step) with 100, 1,000 and all labels,
 the rest of the training images unlabelled (`y = -1`):
 
-  rbm-flow        logit pre-processing + NICE + the labelled Gaussian-Bernoulli
+  rbm-flow        logit pre-processing + `--flow` + the labelled Gaussian-Bernoulli
                   RBM base (EB-and-Flow §5.1), eq. 9 through persistent chains;
                   the spec's start (a hidden unit per class) and `initialize`'s
                   (the RBM's visible units standardised on the latents)
@@ -132,8 +132,10 @@ def _parse_args(argv=None):
                            'N(0, weight_scale^2))')
   parser.add_argument('--gibbs-steps', type=int, default=10,
                       help="block-Gibbs sweeps of the RBM's persistent chains per step")
+  parser.add_argument('--flow', default='realnvp', choices=['realnvp', 'nice'],
+                      help="the flows' builder (tfp_rbm.flows): 4 couplings, affine or additive")
   parser.add_argument('--hidden-units', type=int, default=None,
-                      help="width of NICE's coupling networks (default 256; 64 on the digits)")
+                      help="width of the flow's coupling networks (default 256; 64 on the digits)")
   parser.add_argument('--langevin-steps', type=int, default=20,
                       help='Langevin steps per update of the hybrid EBM')
   parser.add_argument('--langevin-step-size', type=float, default=1e-2)
@@ -236,9 +238,9 @@ class _StopWhenSpent(keras.callbacks.Callback):
       self.model.stop_training = True
 
 
-def _nice(event_size, args):
+def _flow(event_size, args):
   width = args.hidden_units or (256 if event_size > 100 else 64)
-  return {'builder': 'nice', 'event_size': event_size, 'num_coupling_layers': 4,
+  return {'builder': args.flow, 'event_size': event_size, 'num_coupling_layers': 4,
           'hidden_units': width, 'num_hidden_layers': 2, 'seed': args.seed}
 
 
@@ -262,7 +264,7 @@ def _train_flow(kind, data, labels, label_weight, args):
   else:
     base = {'kind': 'class_conditional_gaussian_mixture', 'num_classes': num_classes,
             **FLOWGMMS[kind]}
-  model = FlowModel(event_size, base=base, flow=_nice(event_size, args),
+  model = FlowModel(event_size, base=base, flow=_flow(event_size, args),
                     preprocessing={'alpha': ALPHA}, buffer_size=1000,
                     num_gibbs_steps=args.gibbs_steps,
                     label_weight=label_weight,
@@ -470,8 +472,8 @@ def _rbm_bits(row):
 def _print_table(rows, data_name, num_test, args):
   print()
   print(f'{data_name}: test accuracy and bits/dim on {num_test} test images; '
-        f'{args.seconds:g} s of training per row (after the first step); '
-        f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs')
+        f'{args.seconds:g} s of training per row (after the first step); every flow a '
+        f'{args.flow}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs')
   header = (f"{'labels':>6s} {'model':18s} {'params':>8s} {'steps':>6s} {'ms/step':>8s} "
             f"{'accuracy':>8s} {'bits/dim':>8s} {'AIS':>7s} {'RAISE':>7s}")
   print(header)

@@ -1,6 +1,7 @@
 """Semi-supervised flows: a labelled RBM base and FlowGMM, trained on few labels with `fit(x, y)`.
 
-Both models are `tfp_rbm.keras.FlowModel`s with the same NICE; only the base
+Both models are `tfp_rbm.keras.FlowModel`s with the same flow (`--flow`:
+`realnvp`'s affine couplings by default, or NICE's additive ones); only the base
 spec differs (`labeled_gaussian_bernoulli_rbm`, EB-and-Flow §5.1, or
 `class_conditional_gaussian_mixture`, FlowGMM). `--labels` training images
 keep their label, the others get `y = -1`; `fit` maximizes
@@ -58,7 +59,10 @@ def _parse_args(argv):
   parser.add_argument('--exact-training', action='store_true',
                       help="train the RBM on its exact loss, log Z summed in every step "
                            '(best with --num-hidden 12 or fewer), instead of through chains')
-  parser.add_argument('--hidden-units', type=int, default=256, help="NICE's network width")
+  parser.add_argument('--flow', default='realnvp', choices=['realnvp', 'nice'],
+                      help='the flow builder (tfp_rbm.flows), 4 couplings; benchmarks/README.md '
+                           'compares them')
+  parser.add_argument('--hidden-units', type=int, default=256, help="the flow's network width")
   parser.add_argument('--max-train', type=int, default=None, help='use this many training images')
   parser.add_argument('--smoke', action='store_true',
                       help='a seconds-long run: the digits, 300 images, 1 epoch, tiny flow')
@@ -96,11 +100,11 @@ def main(argv=None):
   # Faster steps cost the RBM flow its classes on Fashion-MNIST (docs/labels.md).
   learning_rate = args.learning_rate or (1e-3 if name == 'fashion_mnist' else 3e-3)
   label_weight = len(y) / max(np.sum(y >= 0), 1)
-  flow = {'builder': 'nice', 'event_size': event_size, 'num_coupling_layers': 4,
+  flow = {'builder': args.flow, 'event_size': event_size, 'num_coupling_layers': 4,
           'hidden_units': args.hidden_units, 'num_hidden_layers': 2, 'seed': args.seed}
   metrics = {'dataset': name, 'labels': int(np.sum(y >= 0)), 'train_images': len(y),
              'label_weight': label_weight, 'learning_rate': learning_rate,
-             'exact_training': args.exact_training, 'models': []}
+             'flow': args.flow, 'exact_training': args.exact_training, 'models': []}
   for base_name, base in BASES.items():
     model = FlowModel(event_size, base=base(num_classes, args), flow=flow,
                       preprocessing={'alpha': 0.05}, buffer_size=1000, num_gibbs_steps=10,

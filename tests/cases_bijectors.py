@@ -159,6 +159,16 @@ def _nice(dtype):
   return flow, _normal([2, 5], dtype, 28)
 
 
+@register_bijector('realnvp')
+def _realnvp(dtype):
+  # Its networks' output layers start at zero: every variable is drawn afresh.
+  flow = flows.realnvp(event_size=5, num_coupling_layers=2, hidden_units=4,
+                       num_hidden_layers=1, seed=31, dtype=dtype.name)
+  for index, variable in enumerate(flow.trainable_variables):
+    variable.assign(_normal(variable.shape, dtype, 61 + index, scale=0.3))
+  return flow, _normal([2, 5], dtype, 32, scale=0.2)
+
+
 @register_bijector('flowpp')
 def _flowpp(dtype):
   flow = flows.flowpp(image_shape=[2, 2, 1], num_components=2,

@@ -6,8 +6,8 @@ import benchmark_scripts
 
 
 def _args(num_hidden):
-  return argparse.Namespace(seconds=60., num_hidden=num_hidden, exact_num_hidden=12,
-                            labels=['1000'])
+  return argparse.Namespace(seconds=60., flow='realnvp', num_hidden=num_hidden,
+                            exact_num_hidden=12, labels=['1000'])
 
 
 def _row(model, accuracy, **bits):

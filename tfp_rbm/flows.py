@@ -1,4 +1,4 @@
-"""Builders of ready flows: `glow`, `nice`, `flowpp`.
+"""Builders of ready flows: `glow`, `nice`, `realnvp`, `flowpp`.
 
 Each builder takes only JSON-serialisable keyword arguments (so a Keras model
 can store the builder's name and kwargs and rebuild the flow) and returns a
@@ -39,7 +39,7 @@ from tfp_rbm import networks
 from tfp_rbm.bijectors import identity_hashed
 from tfp_rbm.bijectors import validation
 
-__all__ = ['flowpp', 'glow', 'latent_level_shapes', 'nice']
+__all__ = ['flowpp', 'glow', 'latent_level_shapes', 'nice', 'realnvp']
 
 # The forms of an image flow's latent: one vector, or one image per level.
 _LATENT_STRUCTURES = ('flat', 'levels')
@@ -346,7 +346,8 @@ def latent_level_shapes(builder, **builder_kwargs):
     A list of `[H_l, W_l, C_l]` lists.
 
   Raises:
-    ValueError: naming `builder` for a flow without spatial latents (`nice`),
+    ValueError: naming `builder` for a flow without spatial latents (`nice`,
+      `realnvp`),
       or the builder's own error for a bad `image_shape` or `num_levels`.
   """
   builders = {'glow': glow, 'flowpp': flowpp}
@@ -372,6 +373,42 @@ def latent_level_shapes(builder, **builder_kwargs):
   return shapes
 
 
+def _vector_couplings(builder, inner_bijector, outputs_per_element, event_size,
+                      num_coupling_layers, hidden_units, num_hidden_layers, seed,
+                      dtype, validate_args, zero_init_output):
+  """Couplings of alternating parity with `MLP` conditioners, then NICE's scaling.
+
+  The shared body of `nice` and `realnvp`: they differ only in each
+  coupling's inner bijector (`inner_bijector`, built from the network's
+  output, `outputs_per_element` values per transformed element) and in
+  whether the networks' output layers start at zero.
+  """
+  validation.supported_dtype(dtype, 'dtype', builder)
+  _check_sizes(builder, event_size=event_size, minimum=2)
+  _check_sizes(builder, num_coupling_layers=num_coupling_layers,
+               hidden_units=hidden_units)
+  _check_sizes(builder, num_hidden_layers=num_hidden_layers, minimum=0)
+  seeds = _seeds(seed, num_coupling_layers)
+  couplings = []
+  for layer in range(num_coupling_layers):
+    parity = layer % 2
+    num_transformed = (event_size + parity) // 2
+    couplings.append(bijectors.MaskedCoupling(
+        _parity_mask(event_size, parity),
+        networks.MLP(output_units=outputs_per_element * num_transformed,
+                     hidden_units=hidden_units,
+                     num_hidden_layers=num_hidden_layers,
+                     zero_init_output=zero_init_output, seed=next(seeds),
+                     dtype=dtype, name=f'{builder}_net_{layer}'),
+        inner_bijector, validate_args=validate_args))
+  scale = tfb.Scale(
+      log_scale=tf.Variable(tf.zeros([event_size], dtype), name='log_scale'),
+      validate_args=validate_args)
+  flow = tfb.Chain(couplings + [scale], validate_args=validate_args)
+  return _checked_shapes(flow, [event_size], builder, '(`event_size`)',
+                         validate_args)
+
+
 def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
          num_hidden_layers=5, seed=0, dtype='float32', validate_args=False):
   """NICE (Dinh et al., 2014) over vectors: additive couplings, then scaling.
@@ -383,6 +420,8 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
   `exp(-log_scale)`, Sec. 3.3). Defaults: NICE's MNIST model (4
   couplings, 5 hidden layers of 1000 units). Images are flattened by the
   caller (`tf.reshape(x, [-1, 784])`); the flow's data side is a vector.
+  Only the final scaling changes volume: the couplings preserve it
+  everywhere (`realnvp` is the same flow with volume-changing couplings).
 
   Args:
     event_size: `int`, dimension of the (flattened) data.
@@ -406,28 +445,61 @@ def nice(event_size=784, num_coupling_layers=4, hidden_units=1000,
   [1]: Laurent Dinh, David Krueger, Yoshua Bengio. NICE: Non-linear
        Independent Components Estimation. https://arxiv.org/abs/1410.8516
   """
-  validation.supported_dtype(dtype, 'dtype', 'nice')
-  _check_sizes('nice', event_size=event_size, minimum=2)
-  _check_sizes('nice', num_coupling_layers=num_coupling_layers,
-               hidden_units=hidden_units)
-  _check_sizes('nice', num_hidden_layers=num_hidden_layers, minimum=0)
-  seeds = _seeds(seed, num_coupling_layers)
-  couplings = []
-  for layer in range(num_coupling_layers):
-    parity = layer % 2
-    num_transformed = (event_size + parity) // 2
-    couplings.append(bijectors.MaskedCoupling(
-        _parity_mask(event_size, parity),
-        networks.MLP(output_units=num_transformed, hidden_units=hidden_units,
-                     num_hidden_layers=num_hidden_layers, seed=next(seeds),
-                     dtype=dtype, name=f'nice_net_{layer}'),
-        _nice_shift, validate_args=validate_args))
-  scale = tfb.Scale(
-      log_scale=tf.Variable(tf.zeros([event_size], dtype), name='log_scale'),
-      validate_args=validate_args)
-  flow = tfb.Chain(couplings + [scale], validate_args=validate_args)
-  return _checked_shapes(flow, [event_size], 'nice', '(`event_size`)',
-                         validate_args)
+  return _vector_couplings('nice', _nice_shift, 1, event_size,
+                           num_coupling_layers, hidden_units, num_hidden_layers,
+                           seed, dtype, validate_args, zero_init_output=False)
+
+
+def realnvp(event_size=784, num_coupling_layers=4, hidden_units=1000,
+            num_hidden_layers=5, seed=0, dtype='float32', validate_args=False):
+  """RealNVP's affine couplings (Dinh et al., 2017) over vectors, then scaling.
+
+  `nice` with Glow's affine coupling in place of the additive one: data ->
+  latent, each coupling maps the transformed half to
+  `(x_B + shift(x_A)) * sigmoid(h(x_A) + 2)`, so the flow's volume change
+  depends on the data (`log|det| = sum log sigmoid(h + 2)` per coupling),
+  which NICE's couplings cannot do. The scale is Glow's bounded form of
+  RealNVP's `exp(s)` (every factor in (0, 1): the latent -> data direction
+  cannot blow up). Alternating parity, one `MLP` per coupling, and the
+  same final `tfb.Scale` as `nice`; each network's output layer starts at
+  zero, as Glow's, so every coupling starts as the scaling by
+  `sigmoid(2)`. TFP's `tfb.RealNVP` couples a fixed first block of
+  dimensions with an unbounded `exp` scale; this one alternates the
+  halves, as NICE does, so the two flows differ only in the coupling.
+
+  Args:
+    event_size: `int`, dimension of the (flattened) data.
+    num_coupling_layers: `int`.
+    hidden_units: `int`, width of the coupling networks.
+    num_hidden_layers: `int`, hidden layers per coupling network.
+    seed: `int`, seed of the network weights.
+    dtype: `'float32'` or `'float64'`.
+    validate_args: `bool`, passed to every bijector (finite inputs).
+
+  Returns:
+    A `tfb.Bijector` on vectors of size `event_size`.
+
+  Raises:
+    ValueError: if `event_size < 2` or another size is below 1 (0 for
+      `num_hidden_layers`).
+    TypeError: if `dtype` is not float32 or float64.
+
+  #### Examples
+
+  ```python
+  flow = tfp_rbm.flows.realnvp(event_size=64, hidden_units=64,
+                               num_hidden_layers=2)
+  model = tfd.TransformedDistribution(tfd.Normal(tf.zeros(64), 1.), flow)
+  ```
+
+  #### References
+
+  [1]: Laurent Dinh, Jascha Sohl-Dickstein, Samy Bengio. Density estimation
+       using Real NVP. https://arxiv.org/abs/1605.08803
+  """
+  return _vector_couplings('realnvp', _glow_affine, 2, event_size,
+                           num_coupling_layers, hidden_units, num_hidden_layers,
+                           seed, dtype, validate_args, zero_init_output=True)
 
 
 def flowpp(image_shape=(28, 28, 1), num_components=32, hidden_channels=96,

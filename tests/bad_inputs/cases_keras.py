@@ -111,9 +111,9 @@ def _():
 
 
 @register_bad_input('keras/flow_model/unknown_flow_builder', ValueError,
-                    r"Unknown flow builder 'realnvp' in argument `flow`")
+                    r"Unknown flow builder 'maf' in argument `flow`")
 def _():
-  FlowModel(EVENT_SIZE, base={'kind': 'normal'}, flow={'builder': 'realnvp'})
+  FlowModel(EVENT_SIZE, base={'kind': 'normal'}, flow={'builder': 'maf'})
 
 
 @register_bad_input('keras/flow_model/preprocessing_unknown_key', ValueError,

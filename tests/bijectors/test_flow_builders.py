@@ -18,11 +18,14 @@ SMALL = {
                  hidden_channels=4),
     'nice': dict(event_size=6, num_coupling_layers=2, hidden_units=4,
                  num_hidden_layers=1),
+    'realnvp': dict(event_size=6, num_coupling_layers=2, hidden_units=4,
+                    num_hidden_layers=1),
     'flowpp': dict(image_shape=[4, 4, 1], num_components=2,
                    hidden_channels=4, num_blocks=1, num_checkerboard_steps=1,
                    num_channel_steps=1, num_final_steps=1),
 }
-DATA_SHAPE = {'glow': [3, 4, 4, 1], 'nice': [3, 6], 'flowpp': [3, 4, 4, 1]}
+DATA_SHAPE = {'glow': [3, 4, 4, 1], 'nice': [3, 6], 'realnvp': [3, 6],
+              'flowpp': [3, 4, 4, 1]}
 
 
 def _keras_layers(flow):
@@ -93,6 +96,8 @@ def test_float64():
     ('flowpp', dict(image_shape=[5, 5, 1]),
      'Argument `image_shape` of flowpp .* divisible by 2'),
     ('nice', dict(event_size=1), 'Argument `event_size` of nice'),
+    ('realnvp', dict(event_size=1), 'Argument `event_size` of realnvp'),
+    ('realnvp', dict(num_coupling_layers=0), 'Argument `num_coupling_layers` of realnvp'),
 ])
 def test_bad_sizes_are_rejected_at_construction(builder, kwargs, message):
   with pytest.raises(ValueError, match=message):
@@ -249,3 +254,22 @@ def test_levels_round_trip_through_a_checkpoint(tmp_path):
   tf.train.Checkpoint(flow=fresh).read(path).assert_consumed()
   for expected, actual in zip(per_level.inverse(data), fresh.inverse(data)):
     np.testing.assert_array_equal(actual, expected)
+
+
+def test_realnvp_changes_volume_with_the_data_and_nice_does_not():
+  # NICE's couplings preserve volume, so its log-det is one constant (its final scaling);
+  # RealNVP's affine couplings make it depend on the data once its networks have learned
+  # (their output layers start at zero: every coupling a constant scaling).
+  data = tf.random.stateless_normal([4, 6], seed=[8, 9])
+  log_dets = {}
+  for name in ('nice', 'realnvp'):
+    flow = getattr(flows, name)(seed=2, **SMALL[name])
+    log_dets[name, 'start'] = np.broadcast_to(
+        flow.inverse_log_det_jacobian(data, event_ndims=1), [4])
+    for index, variable in enumerate(flow.trainable_variables):
+      variable.assign(tf.random.stateless_normal(variable.shape, seed=[10, index]))
+    log_dets[name] = np.broadcast_to(flow.inverse_log_det_jacobian(data, event_ndims=1), [4])
+  np.testing.assert_allclose(log_dets['realnvp', 'start'], 6 * np.log(1 / (1 + np.exp(-2.))),
+                             rtol=1e-6)
+  assert np.ptp(log_dets['nice']) == 0.
+  assert np.ptp(log_dets['realnvp']) > 1e-3

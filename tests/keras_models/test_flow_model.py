@@ -258,7 +258,7 @@ def test_unknown_specs_are_named():
   with pytest.raises(ValueError, match='Unknown base kind'):
     FlowModel(EVENT_SIZE, base={'kind': 'boltzmann'})
   with pytest.raises(ValueError, match='Unknown flow builder'):
-    FlowModel(EVENT_SIZE, base={'kind': 'normal'}, flow={'builder': 'realnvp'})
+    FlowModel(EVENT_SIZE, base={'kind': 'normal'}, flow={'builder': 'maf'})
 
 
 @pytest.mark.parametrize('jit_compile,validate_args', [(False, True), (False, False),

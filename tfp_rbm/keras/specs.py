@@ -317,6 +317,7 @@ BASE_INITIALIZERS = {
 
 FLOW_BUILDERS = {
     'nice': flows.nice,
+    'realnvp': flows.realnvp,
     'glow': flows.glow,
     'flowpp': flows.flowpp,
 }
@@ -415,8 +416,8 @@ def build_flow(spec, dtype='float32'):
   """A flow bijector on flat data vectors from `{'builder': name, **kwargs}`.
 
   The builders are those of `tfp_rbm.flows`. Image flows (`glow`, `flowpp`)
-  get a `tfb.Reshape` on their data side, so that, like `nice`, they map a
-  flattened image to a flat latent vector.
+  get a `tfb.Reshape` on their data side, so that, like the vector flows
+  (`nice`, `realnvp`), they map a flattened image to a flat latent vector.
   """
   spec = dict(spec)
   builder = spec.pop('builder', None)
@@ -425,7 +426,7 @@ def build_flow(spec, dtype='float32'):
                      f"builders are {sorted(FLOW_BUILDERS)}.")
   _check_keywords('flow', 'builder', builder, FLOW_BUILDERS[builder], spec, {'dtype'})
   flow = FLOW_BUILDERS[builder](dtype=dtype, **spec)
-  if builder == 'nice':
+  if not _maps_images(builder):
     return flow
   image_shape = list(spec.get('image_shape', _default_image_shape(builder)))
   flatten = tfb.Reshape(event_shape_out=[int(np.prod(image_shape))], event_shape_in=image_shape)
@@ -435,15 +436,20 @@ def build_flow(spec, dtype='float32'):
 def flow_event_size(spec):
   """The size of the flat data vector that a flow spec maps, or None for an unknown builder.
 
-  `nice` maps vectors of its `event_size`; `glow` and `flowpp` flattened
-  images of `prod(image_shape)` values.
+  The vector flows (`nice`, `realnvp`) map vectors of their `event_size`;
+  `glow` and `flowpp` flattened images of `prod(image_shape)` values.
   """
   builder = spec.get('builder')
   if builder not in FLOW_BUILDERS:
     return None
-  if builder == 'nice':
+  if not _maps_images(builder):
     return int(spec.get('event_size', _default(builder, 'event_size')))
   return int(np.prod(spec.get('image_shape', _default_image_shape(builder))))
+
+
+def _maps_images(builder):
+  """Whether the builder's flow maps images (`image_shape`), not vectors (`event_size`)."""
+  return 'image_shape' in inspect.signature(FLOW_BUILDERS[builder]).parameters
 
 
 def _default(builder, arg):
