@@ -26,7 +26,11 @@ per class as the FlowGMM authors' code keeps it (the spec's
 `isotropic=True`), and `flowgmm-unit-scale`, every scale fixed at 1
 (`trainable_scale=False`); the targets are then judged against each.
 
-The MLP is as wide as makes its parameter count match the flow's. Its
+The flow models share one flow, `--flow`: `realnvp` (the default; affine
+couplings, so the flow changes volume with the data) or `nice` (additive,
+volume-preserving couplings); 4 couplings of 2-layer ReLU MLPs either way,
+benchmarks/README.md compares them. The MLP is as wide as makes its
+parameter count match the flow's. Its
 energy gets a fixed Gaussian envelope `log q(u)` (the training pixels'
 per-dimension moments in logit space), `log p~(u, y) = NN(u)[y] + log q(u)`,
 which keeps `Z` finite whatever `NN` learns and leaves `p(y | u)` unchanged.
