@@ -210,7 +210,8 @@ def _glow_affine(output):
 
   With `[shift, h] = output` and `scale = sigmoid(h + 2)`: the `+ 2` makes a
   zero-initialised network start near the identity, and every scale lies in
-  (0, 1), so the latent -> data direction cannot blow up.
+  (0, 1), so the data -> latent direction cannot blow up (the latent ->
+  data one divides by the scale).
   """
   shift, pre_scale = tf.split(output, 2, axis=-1)
   return tfb.Invert(tfb.Chain([
@@ -459,30 +460,16 @@ def realnvp(event_size=784, num_coupling_layers=4, hidden_units=1000,
   `(x_B + shift(x_A)) * sigmoid(h(x_A) + 2)`, so the flow's volume change
   depends on the data (`log|det| = sum log sigmoid(h + 2)` per coupling),
   which NICE's couplings cannot do. The scale is Glow's bounded form of
-  RealNVP's `exp(s)` (every factor in (0, 1): the latent -> data direction
-  cannot blow up). Alternating parity, one `MLP` per coupling, and the
+  RealNVP's `exp(s)` (every factor in (0, 1): the data -> latent
+  direction, training's, only shrinks; sampling divides by it). Alternating parity, one `MLP` per coupling, and the
   same final `tfb.Scale` as `nice`; each network's output layer starts at
   zero, as Glow's, so every coupling starts as the scaling by
   `sigmoid(2)`. TFP's `tfb.RealNVP` couples a fixed first block of
   dimensions with an unbounded `exp` scale; this one alternates the
   halves, as NICE does, so the two flows differ only in the coupling.
 
-  Args:
-    event_size: `int`, dimension of the (flattened) data.
-    num_coupling_layers: `int`.
-    hidden_units: `int`, width of the coupling networks.
-    num_hidden_layers: `int`, hidden layers per coupling network.
-    seed: `int`, seed of the network weights.
-    dtype: `'float32'` or `'float64'`.
-    validate_args: `bool`, passed to every bijector (finite inputs).
-
-  Returns:
-    A `tfb.Bijector` on vectors of size `event_size`.
-
-  Raises:
-    ValueError: if `event_size < 2` or another size is below 1 (0 for
-      `num_hidden_layers`).
-    TypeError: if `dtype` is not float32 or float64.
+  Takes `nice`'s arguments, returns a `tfb.Bijector` on vectors of size
+  `event_size`, and raises `nice`'s errors, named `realnvp`.
 
   #### Examples
 
