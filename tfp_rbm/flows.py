@@ -461,10 +461,10 @@ def realnvp(event_size=784, num_coupling_layers=4, hidden_units=1000,
   depends on the data (`log|det| = sum log sigmoid(h + 2)` per coupling),
   which NICE's couplings cannot do. The scale is Glow's bounded form of
   RealNVP's `exp(s)` (every factor in (0, 1): the data -> latent
-  direction, training's, only shrinks; sampling divides by it). Alternating parity, one `MLP` per coupling, and the
-  same final `tfb.Scale` as `nice`; each network's output layer starts at
-  zero, as Glow's, so every coupling starts as the scaling by
-  `sigmoid(2)`. TFP's `tfb.RealNVP` couples a fixed first block of
+  direction, training's, only shrinks; sampling divides by it).
+  Alternating parity, one `MLP` per coupling, and the same final
+  `tfb.Scale` as `nice`; each network's output layer starts at zero, as
+  Glow's, so every coupling starts as the scaling by `sigmoid(2)`. TFP's `tfb.RealNVP` couples a fixed first block of
   dimensions with an unbounded `exp` scale; this one alternates the
   halves, as NICE does, so the two flows differ only in the coupling.
 

@@ -323,10 +323,8 @@ class GaussianBernoulliRBM(rbm_lib.RestrictedBoltzmannMachine):
     `(W^T (b / sigma)).h + h^T (W^T W) h / 2`: after one `D H^2` product
     each state costs `O(H)` (`enumeration.logsumexp_over_projected_binary_states`)
     instead of the `O(D H)` of `a`, so log Z, and its gradient, fit in a
-    training step (`FlowModel(exact_training=True)`): 6.4 ms for
-    `D = 784, H = 16` on 2 CPU cores, with its gradient, in one chunk of
-    `2^16` states (`enumerated_state_width`: 43 values each; 9.6 ms in
-    chunks of `2^12`).
+    training step (`FlowModel(exact_training=True)`; `enumerated_state_width`
+    is `2H + 1` values per state; timings in benchmarks/README.md).
     """
     projection, log_weight = self._hidden_log_weight_gram_form(params)
     return (self._independent_visible_log_normalizer(params)
